@@ -1,0 +1,65 @@
+//! The composition root: configuration in, a running provider out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::http::{AppState, router};
+use crate::identity::password::PasswordHasherPool;
+use crate::provider::Provider;
+use crate::signing::KeySet;
+use crate::store::ephemeral::ShortLived;
+use crate::store::{Db, PoolSettings};
+
+/// Connects the database (applying migrations), loads or generates the keys, and assembles
+/// the provider.
+pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Result<Arc<Provider>> {
+    let db = open_database(&config).await?;
+    let keys = KeySet::load_or_generate(&config.keys_dir, clock.now())
+        .with_context(|| format!("loading signing keys from {}", config.keys_dir.display()))?;
+    let passwords = PasswordHasherPool::new(config.hash_concurrency()).context("initialising the password hasher")?;
+    let ephemeral = ShortLived::in_memory(clock.clone());
+    Ok(Arc::new(Provider { config, db, ephemeral, keys, clock, passwords }))
+}
+
+/// Opens the configured database and brings its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let settings = PoolSettings {
+        max_connections: config.database_max_connections,
+        acquire_timeout: Duration::from_secs(config.database_acquire_timeout_seconds),
+    };
+    let db = Db::connect(&config.database_url, &settings).await.context("connecting to the database")?;
+    db.migrate().await.context("applying database migrations")?;
+    Ok(db)
+}
+
+/// Serves `provider` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    provider: Arc<Provider>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = AppState::new(provider).context("loading page templates")?;
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

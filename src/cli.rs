@@ -1,0 +1,374 @@
+//! The `glc` command line: serve, and administer the same database and keys as the server
+//! (same configuration), even while it runs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::identity::password::PasswordHasherPool;
+use crate::identity::user::{self, NewUser, User};
+use crate::oauth::client::{self, AuthMethod, ClientSpec, GrantType, SubjectType};
+use crate::oauth::scope::Scopes;
+use crate::signing::{KeySet, SigningAlg};
+use crate::{app, partners, store};
+
+#[derive(Debug, Parser)]
+#[command(name = "glc", version, about = "GrandLyon Connect: the Métropole de Lyon's OpenID Connect provider")]
+pub struct Cli {
+    /// Configuration file (default: ./glc.toml if present). Also GLC_CONFIG.
+    #[arg(long, global = true, env = "GLC_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the provider (migrations applied and keys generated at start).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Residents' accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The Métropole and its communes.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Relying parties (OIDC clients).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        given_name: Option<String>,
+        #[arg(long)]
+        family_name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one account, by id or email.
+    Show {
+        account: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account, by id or email: it can no longer log in or use its tokens.
+    Disable {
+        account: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Register a commune.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// INSEE commune code (e.g. 69123 for Lyon).
+        #[arg(long)]
+        insee: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List partners.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; its secret is printed once.
+    Create(Box<ClientCreate>),
+    /// List clients.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one client.
+    Show {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client with its grants, refresh tokens and consents.
+    Delete {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a new secret; the old one stops working at once.
+    RotateSecret {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ClientCreate {
+    #[arg(long)]
+    name: String,
+    /// Registered redirect URI (repeatable); matched exactly.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Owning partner id (default: the Métropole).
+    #[arg(long)]
+    partner: Option<String>,
+    /// Allowed grant type (repeatable; default: authorization_code and refresh_token).
+    #[arg(long = "grant-type", value_parser = ["authorization_code", "refresh_token", "client_credentials"])]
+    grant_types: Vec<String>,
+    /// Token endpoint authentication method.
+    #[arg(long, default_value = "client_secret_basic", value_parser = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])]
+    auth_method: String,
+    /// Registered post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// Allowed scope (repeatable; default: the OpenID Connect scopes).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Resource indicator (RFC 8707) the client may ask tokens for (repeatable); the first is
+    /// the default audience of its client-credentials tokens.
+    #[arg(long = "resource")]
+    resources: Vec<String>,
+    #[arg(long, default_value = "pairwise", value_parser = ["public", "pairwise"])]
+    subject_type: String,
+    #[arg(long, default_value = "RS256", value_parser = ["RS256", "ES256", "EdDSA"])]
+    id_token_alg: String,
+    /// Require PKCE (always required for public clients).
+    #[arg(long)]
+    require_pkce: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a new key per algorithm (or the given ones); the newest signs, older ones stay
+    /// published. Running servers use it after a restart.
+    Rotate {
+        #[arg(long = "alg", value_parser = ["RS256", "ES256", "EdDSA"])]
+        algs: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Prints `value` as JSON, or `text` for people.
+fn output<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        println!("{}", text());
+    }
+    Ok(())
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    let clock = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve => {
+            let bind = config.bind.clone();
+            let provider = app::build_provider(config, clock).await?;
+            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
+            tracing::info!(issuer = provider.issuer(), %bind, database = provider.db.engine(), "GrandLyon Connect is listening");
+            app::serve(provider, listener, app::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let db = app::open_database(&config).await?;
+            println!("migrations applied ({})", db.engine());
+            Ok(())
+        }
+        Command::User(cmd) => run_user(cmd, &config, clock.now()).await,
+        Command::Partner(cmd) => run_partner(cmd, &config, clock.now()).await,
+        Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
+        Command::Keys(cmd) => run_keys(cmd, &config, clock.now()),
+    }
+}
+
+fn describe_user(u: &User) -> String {
+    format!(
+        "{}  {}  {}{}",
+        u.id,
+        u.email,
+        u.full_name().unwrap_or_default(),
+        if u.disabled { "  (disabled)" } else { "" }
+    )
+}
+
+async fn run_user(cmd: UserCommand, config: &Config, now: i64) -> anyhow::Result<()> {
+    let db = app::open_database(config).await?;
+    match cmd {
+        UserCommand::Create { email, password, given_name, family_name, json } => {
+            let hasher = PasswordHasherPool::new(1)?;
+            let new = NewUser { email, password: Some(password), given_name, family_name };
+            let u = user::create(&db, &hasher, new, now).await?;
+            output(json, &u, || format!("created {}", describe_user(&u)))
+        }
+        UserCommand::List { json } => {
+            let users: Vec<User> = store::users::list(&db, 10_000, 0).await?.into_iter().map(User::from).collect();
+            output(json, &users, || users.iter().map(describe_user).collect::<Vec<_>>().join("\n"))
+        }
+        UserCommand::Show { account, json } => {
+            let Some(u) = user::find_by_id_or_email(&db, &account).await? else { bail!("no account {account}") };
+            output(json, &u, || describe_user(&u))
+        }
+        UserCommand::Disable { account, json } => {
+            let Some(u) = user::find_by_id_or_email(&db, &account).await? else { bail!("no account {account}") };
+            store::users::update_disabled(&db, &u.id, true, now).await?;
+            let u = user::find(&db, &u.id).await?.context("account vanished")?;
+            output(json, &u, || format!("disabled {}", describe_user(&u)))
+        }
+    }
+}
+
+async fn run_partner(cmd: PartnerCommand, config: &Config, now: i64) -> anyhow::Result<()> {
+    let db = app::open_database(config).await?;
+    match cmd {
+        PartnerCommand::Create { name, insee, json } => {
+            let p = partners::create_commune(&db, &name, insee.as_deref(), now).await?;
+            output(json, &p, || format!("created partner {} ({})", p.id, p.name))
+        }
+        PartnerCommand::List { json } => {
+            let all = partners::list(&db).await?;
+            output(json, &all, || {
+                all.iter()
+                    .map(|p| format!("{}  {}  {}  {}", p.id, p.name, p.insee_code.as_deref().unwrap_or("-"), p.kind))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+    }
+}
+
+fn describe_client(c: &client::Client) -> String {
+    format!(
+        "{}  {}  partner={}  auth={}  redirect_uris={}",
+        c.client_id,
+        c.name,
+        c.partner_id,
+        c.auth_method.as_str(),
+        c.redirect_uris.join(",")
+    )
+}
+
+fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
+    let mut spec = ClientSpec {
+        name: args.name,
+        partner_id: args.partner,
+        redirect_uris: args.redirect_uris,
+        post_logout_redirect_uris: args.post_logout_redirect_uris,
+        backchannel_logout_uri: args.backchannel_logout_uri,
+        auth_method: AuthMethod::parse(&args.auth_method).context("auth method")?,
+        resources: args.resources,
+        subject_type: SubjectType::parse(&args.subject_type).context("subject type")?,
+        id_token_alg: SigningAlg::parse(&args.id_token_alg).context("id token alg")?,
+        require_pkce: args.require_pkce,
+        ..ClientSpec::default()
+    };
+    if !args.grant_types.is_empty() {
+        spec.grant_types = args.grant_types.iter().filter_map(|g| GrantType::parse(g)).collect();
+    }
+    if !args.scopes.is_empty() {
+        spec.scopes = Some(Scopes::parse(&args.scopes.join(" "))?);
+    }
+    Ok((spec, args.json))
+}
+
+async fn run_client(cmd: ClientCommand, config: &Config, now: i64) -> anyhow::Result<()> {
+    let db = app::open_database(config).await?;
+    match cmd {
+        ClientCommand::Create(args) => {
+            let (spec, json) = client_spec(*args)?;
+            let registered = client::register(&db, spec, now).await?;
+            output(json, &registered, || {
+                let mut text = format!("created {}", describe_client(&registered.client));
+                if let Some(secret) = &registered.client_secret {
+                    text.push_str(&format!("\nclient_secret (shown once): {secret}"));
+                }
+                text
+            })
+        }
+        ClientCommand::List { json } => {
+            let all = client::list(&db).await?;
+            output(json, &all, || all.iter().map(describe_client).collect::<Vec<_>>().join("\n"))
+        }
+        ClientCommand::Show { client_id, json } => {
+            let Some(c) = client::find(&db, &client_id).await? else { bail!("no client {client_id}") };
+            output(json, &c, || describe_client(&c))
+        }
+        ClientCommand::Delete { client_id, json } => {
+            if !store::clients::delete(&db, &client_id).await? {
+                bail!("no client {client_id}");
+            }
+            output(json, &serde_json::json!({ "deleted": client_id }), || format!("deleted {client_id}"))
+        }
+        ClientCommand::RotateSecret { client_id, json } => {
+            let Some(secret) = client::rotate_secret(&db, &client_id).await? else {
+                bail!("no confidential client {client_id}");
+            };
+            output(json, &serde_json::json!({ "client_id": client_id, "client_secret": secret }), || {
+                format!("new client_secret for {client_id} (shown once): {secret}")
+            })
+        }
+    }
+}
+
+fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
+    let dir = &config.keys_dir;
+    match cmd {
+        KeysCommand::List { json } => {
+            KeySet::load_or_generate(dir, now)?;
+            let keys = KeySet::list(dir)?;
+            output(json, &keys, || {
+                keys.iter()
+                    .map(|k| format!("{}  {}  created_at={}", k.kid, k.alg.as_str(), k.created_at))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        KeysCommand::Rotate { algs, json } => {
+            let algs: Vec<SigningAlg> = if algs.is_empty() {
+                SigningAlg::ALL.to_vec()
+            } else {
+                algs.iter().filter_map(|a| SigningAlg::parse(a)).collect()
+            };
+            KeySet::load_or_generate(dir, now)?;
+            let added = KeySet::rotate(dir, &algs, now)?;
+            output(json, &added, || {
+                added.iter().map(|k| format!("added {}  {}", k.kid, k.alg.as_str())).collect::<Vec<_>>().join("\n")
+            })
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The one typed configuration: defaults, then an optional TOML file (`glc.toml`, or the path
+//! given by `--config` / `GLC_CONFIG`), then `GLC_*` environment variables (nested keys with
+//! `__`: `GLC_LIFETIMES__ACCESS_TOKEN=300`). Validated once at start; a bad value is reported
+//! with the key that holds it. Relative paths are relative to the working directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The issuer identifier (OIDC Discovery §4.3): scheme, host, optional port and path, no
+    /// query or fragment, no trailing slash. `https` except on loopback, for local runs.
+    pub issuer: String,
+    /// The address to listen on.
+    pub bind: String,
+    /// `sqlite:<path>` (embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// How long a request waits for a database connection before failing with 503.
+    pub database_acquire_timeout_seconds: u64,
+    /// Redis for shared short-lived state across instances; unset = in-process.
+    pub redis_url: Option<String>,
+    /// Where signing keys are generated on first start and read afterwards.
+    pub keys_dir: PathBuf,
+    /// `text` or `json` logs.
+    pub log_format: LogFormat,
+    /// Concurrent password hashes (argon2id holds 19 MiB and one core for ~15 ms each).
+    /// 0 = the number of cores.
+    pub password_hash_concurrency: usize,
+    pub lifetimes: Lifetimes,
+}
+
+/// Every lifetime, in seconds. The README's configuration table justifies each default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifetimes {
+    /// SSO session ends after this long without use.
+    pub session_idle: i64,
+    /// SSO session ends this long after login, however active.
+    pub session_absolute: i64,
+    /// Login and consent pages must be completed within this.
+    pub interaction: i64,
+    /// Authorization code (RFC 6749 §4.1.2 recommends at most 10 minutes; we keep it ≤ 60 s).
+    pub authorization_code: i64,
+    /// Access token: the revocation bound for APIs that validate tokens offline.
+    pub access_token: i64,
+    pub id_token: i64,
+    /// Refresh token, renewed at each rotation (sliding).
+    pub refresh_token: i64,
+    /// A consent is asked again after this.
+    pub consent: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            issuer: "http://localhost:8080".to_owned(),
+            bind: "127.0.0.1:8080".to_owned(),
+            database_url: "sqlite:data/glc.db".to_owned(),
+            database_max_connections: 10,
+            database_acquire_timeout_seconds: 5,
+            redis_url: None,
+            keys_dir: PathBuf::from("keys"),
+            log_format: LogFormat::Text,
+            password_hash_concurrency: 0,
+            lifetimes: Lifetimes::default(),
+        }
+    }
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            session_idle: 30 * 60,
+            session_absolute: 12 * 3600,
+            interaction: 30 * 60,
+            authorization_code: 60,
+            access_token: 5 * 60,
+            id_token: 5 * 60,
+            refresh_token: 30 * 24 * 3600,
+            consent: 180 * 24 * 3600,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Parse(Box<figment::Error>),
+    #[error("invalid configuration key `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl Config {
+    /// Loads defaults, then `file` (or `glc.toml` if present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.to_owned())),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new("glc.toml").exists() => figment = figment.merge(Toml::file("glc.toml")),
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("GLC_").split("__").ignore(&["CONFIG"]));
+        let config: Config = figment.extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a TOML document over the defaults, without the environment (tests, tooling).
+    pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        validate_issuer(&self.issuer).map_err(|reason| ConfigError::Invalid { key: "issuer", reason })?;
+        self.bind.parse::<SocketAddr>().map_err(|e| ConfigError::Invalid { key: "bind", reason: e.to_string() })?;
+        let db = &self.database_url;
+        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                reason: "expected sqlite:<path> or postgres://…".to_owned(),
+            });
+        }
+        if let Some(redis) = &self.redis_url
+            && !(redis.starts_with("redis://") || redis.starts_with("rediss://"))
+        {
+            return Err(ConfigError::Invalid { key: "redis_url", reason: "expected redis://…".to_owned() });
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                key: "database_max_connections",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        self.lifetimes.validate()
+    }
+
+    /// True when the issuer is `https`: cookies then get the `__Host-` prefix and `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+
+    pub fn hash_concurrency(&self) -> usize {
+        if self.password_hash_concurrency > 0 {
+            self.password_hash_concurrency
+        } else {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        }
+    }
+}
+
+impl Lifetimes {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let checks: [(&'static str, i64, i64, i64); 8] = [
+            ("lifetimes.session_idle", self.session_idle, 60, 30 * 24 * 3600),
+            ("lifetimes.session_absolute", self.session_absolute, 60, 90 * 24 * 3600),
+            ("lifetimes.interaction", self.interaction, 60, 24 * 3600),
+            ("lifetimes.authorization_code", self.authorization_code, 1, 60),
+            ("lifetimes.access_token", self.access_token, 10, 24 * 3600),
+            ("lifetimes.id_token", self.id_token, 10, 24 * 3600),
+            ("lifetimes.refresh_token", self.refresh_token, 60, 365 * 24 * 3600),
+            ("lifetimes.consent", self.consent, 60, 365 * 24 * 3600),
+        ];
+        for (key, value, min, max) in checks {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError::Invalid { key, reason: format!("{value} is outside {min}..={max} seconds") });
+            }
+        }
+        if self.session_idle > self.session_absolute {
+            return Err(ConfigError::Invalid {
+                key: "lifetimes.session_idle",
+                reason: "must not exceed lifetimes.session_absolute".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn validate_issuer(issuer: &str) -> Result<(), String> {
+    let url = url::Url::parse(issuer).map_err(|e| e.to_string())?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must have no query and no fragment".to_owned());
+    }
+    if issuer.ends_with('/') {
+        return Err("must not end with '/'".to_owned());
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(url.host_str().unwrap_or_default()) => Ok(()),
+        "http" => Err("plain http is only allowed for localhost (local runs and tests)".to_owned()),
+        other => Err(format!("unsupported scheme {other}")),
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` or `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_parses_and_matches_the_defaults() {
+        let example = include_str!("../glc.example.toml");
+        let parsed = Config::from_toml_str(example).unwrap();
+        let defaults = Config::default();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::to_value(&defaults).unwrap());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Config::from_toml_str("issuer = \"http://example.org\"").unwrap_err();
+        assert!(err.to_string().contains("`issuer`"), "{err}");
+        let err = Config::from_toml_str("[lifetimes]\nauthorization_code = 600").unwrap_err();
+        assert!(err.to_string().contains("lifetimes.authorization_code"), "{err}");
+        let err = Config::from_toml_str("isuer = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("isuer"), "{err}");
+    }
+
+    #[test]
+    fn issuers_must_be_https_except_on_loopback() {
+        assert!(validate_issuer("https://connect.grandlyon.com").is_ok());
+        assert!(validate_issuer("http://localhost:8080").is_ok());
+        assert!(validate_issuer("http://127.0.0.1:4000").is_ok());
+        assert!(validate_issuer("http://connect.grandlyon.com").is_err());
+        assert!(validate_issuer("https://x.org/").is_err());
+        assert!(validate_issuer("https://x.org?a=b").is_err());
+    }
+}

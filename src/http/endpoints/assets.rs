@@ -1,0 +1,12 @@
+//! The stylesheet, compiled into the binary (no CDN, no file lookup).
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn stylesheet() -> Response {
+    let mut response = include_str!("../../../static/glc.css").into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}

@@ -1,0 +1,10 @@
+//! Machine-facing endpoints, one file each.
+
+pub mod assets;
+pub mod authorize;
+pub mod discovery;
+pub mod health;
+pub mod introspect;
+pub mod revoke;
+pub mod token;
+pub mod userinfo;

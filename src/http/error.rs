@@ -1,0 +1,104 @@
+//! The one mapping of protocol errors to HTTP responses.
+//!
+//! - JSON endpoints (token, introspection, revocation): RFC 6749 §5.2 bodies; 401 with
+//!   `WWW-Authenticate` for `invalid_client`; 503 with `Retry-After` when a dependency is down.
+//! - Bearer-protected endpoints (userinfo): RFC 6750 §3 `WWW-Authenticate: Bearer` challenges.
+//! - Pages: `views::Views::error`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::oauth::error::{ErrorCode, OAuthError};
+
+/// An error of a JSON endpoint.
+#[derive(Debug)]
+pub struct JsonError(pub OAuthError);
+
+impl From<OAuthError> for JsonError {
+    fn from(e: OAuthError) -> Self {
+        JsonError(e)
+    }
+}
+
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+        ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn no_store(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+fn retry_after(response: &mut Response, code: ErrorCode) {
+    if code == ErrorCode::TemporarilyUnavailable {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+}
+
+impl IntoResponse for JsonError {
+    fn into_response(self) -> Response {
+        let code = self.0.code;
+        let body = json!({ "error": code.as_str(), "error_description": self.0.description });
+        let mut response = (status_of(code), Json(body)).into_response();
+        no_store(&mut response);
+        retry_after(&mut response, code);
+        if code == ErrorCode::InvalidClient {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"GrandLyon Connect\""));
+        }
+        response
+    }
+}
+
+/// An error of a bearer-token-protected endpoint (RFC 6750 §3).
+#[derive(Debug)]
+pub enum BearerError {
+    /// No token at all: a bare challenge, no error code (RFC 6750 §3.1).
+    Missing,
+    Protocol(OAuthError),
+}
+
+impl From<OAuthError> for BearerError {
+    fn from(e: OAuthError) -> Self {
+        BearerError::Protocol(e)
+    }
+}
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        let (status, challenge, body) = match self {
+            BearerError::Missing => (StatusCode::UNAUTHORIZED, "Bearer realm=\"GrandLyon Connect\"".to_owned(), None),
+            BearerError::Protocol(e) => {
+                let challenge = format!(
+                    "Bearer realm=\"GrandLyon Connect\", error=\"{}\", error_description=\"{}\"",
+                    e.code.as_str(),
+                    e.description.replace(['"', '\\'], "'")
+                );
+                (
+                    status_of(e.code),
+                    challenge,
+                    Some(json!({ "error": e.code.as_str(), "error_description": e.description })),
+                )
+            }
+        };
+        let mut response = match body {
+            Some(b) => (status, Json(b)).into_response(),
+            None => status.into_response(),
+        };
+        if let Ok(v) = HeaderValue::from_str(&challenge) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        no_store(&mut response);
+        response
+    }
+}

@@ -1,0 +1,156 @@
+//! The pages' languages: French first, English available. Chosen from `ui_locales` (OIDC Core
+//! §3.1.2.1), then `Accept-Language`, then French.
+
+use serde::Serialize;
+
+pub const SUPPORTED: [&str; 2] = ["fr", "en"];
+
+/// The first supported language among `preferences` (BCP 47 tags, most preferred first).
+pub fn negotiate<'a>(preferences: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
+    preferences.into_iter().find_map(|tag| {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default().trim().to_ascii_lowercase();
+        SUPPORTED.into_iter().find(|s| *s == primary)
+    })
+}
+
+/// Languages of an `Accept-Language` header, ordered by quality.
+pub fn accept_language(header: Option<&str>) -> Vec<&str> {
+    let mut tags: Vec<(&str, f32)> = header
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next()?.trim();
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
+            (!tag.is_empty() && q > 0.0).then_some((tag, q))
+        })
+        .collect();
+    tags.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    tags.into_iter().map(|(t, _)| t).collect()
+}
+
+pub fn choose(ui_locales: &[String], accept: Option<&str>) -> &'static str {
+    negotiate(ui_locales.iter().map(String::as_str)).or_else(|| negotiate(accept_language(accept))).unwrap_or("fr")
+}
+
+/// Every text of the pages, in one language.
+#[derive(Debug, Serialize)]
+pub struct Texts {
+    pub skip_link: &'static str,
+    pub service_name: &'static str,
+    pub login_title: &'static str,
+    pub login_intro: &'static str,
+    pub email_label: &'static str,
+    pub email_hint: &'static str,
+    pub password_label: &'static str,
+    pub login_button: &'static str,
+    pub login_failed: &'static str,
+    pub consent_title: &'static str,
+    pub consent_intro: &'static str,
+    pub consent_identity: &'static str,
+    pub consent_allow: &'static str,
+    pub consent_deny: &'static str,
+    pub consent_remember: &'static str,
+    pub scope_profile: &'static str,
+    pub scope_email: &'static str,
+    pub scope_address: &'static str,
+    pub scope_phone: &'static str,
+    pub scope_offline_access: &'static str,
+    pub error_title: &'static str,
+    pub error_invalid_client: &'static str,
+    pub error_invalid_redirect_uri: &'static str,
+    pub error_bad_request: &'static str,
+    pub error_expired: &'static str,
+    pub error_unavailable: &'static str,
+    pub error_internal: &'static str,
+    pub error_not_found: &'static str,
+    pub error_detail: &'static str,
+    pub form_post_title: &'static str,
+    pub form_post_continue: &'static str,
+}
+
+pub static FR: Texts = Texts {
+    skip_link: "Aller au contenu",
+    service_name: "GrandLyon Connect",
+    login_title: "Se connecter",
+    login_intro: "pour accéder au service",
+    email_label: "Adresse électronique",
+    email_hint: "Format attendu : nom@domaine.fr",
+    password_label: "Mot de passe",
+    login_button: "Se connecter",
+    login_failed: "Adresse électronique ou mot de passe incorrect.",
+    consent_title: "Autoriser le partage de vos informations",
+    consent_intro: "demande à accéder aux informations suivantes de votre compte :",
+    consent_identity: "Votre identifiant pour ce service",
+    consent_allow: "Autoriser",
+    consent_deny: "Refuser",
+    consent_remember: "Votre choix sera mémorisé ; vous pourrez le retirer à tout moment.",
+    scope_profile: "Votre identité : nom, prénoms, date de naissance",
+    scope_email: "Votre adresse électronique",
+    scope_address: "Votre adresse postale",
+    scope_phone: "Votre numéro de téléphone",
+    scope_offline_access: "Rester connecté à ce service en votre absence",
+    error_title: "Une erreur est survenue",
+    error_invalid_client: "Le service qui vous a envoyé ici n'est pas reconnu par GrandLyon Connect.",
+    error_invalid_redirect_uri: "Le service qui vous a envoyé ici a demandé un retour vers une adresse non enregistrée. Par sécurité, vous n'y êtes pas renvoyé.",
+    error_bad_request: "La demande reçue est invalide.",
+    error_expired: "Cette page a expiré. Retournez sur le service et recommencez la connexion.",
+    error_unavailable: "Le service est momentanément indisponible. Réessayez dans quelques instants.",
+    error_internal: "Une erreur technique est survenue. Réessayez plus tard.",
+    error_not_found: "Cette page n'existe pas.",
+    error_detail: "Détail technique pour le service concerné",
+    form_post_title: "Redirection vers le service",
+    form_post_continue: "Continuer",
+};
+
+pub static EN: Texts = Texts {
+    skip_link: "Skip to content",
+    service_name: "GrandLyon Connect",
+    login_title: "Sign in",
+    login_intro: "to continue to",
+    email_label: "Email address",
+    email_hint: "Expected format: name@domain.fr",
+    password_label: "Password",
+    login_button: "Sign in",
+    login_failed: "Incorrect email address or password.",
+    consent_title: "Allow sharing your information",
+    consent_intro: "asks to access the following information of your account:",
+    consent_identity: "Your identifier for this service",
+    consent_allow: "Allow",
+    consent_deny: "Deny",
+    consent_remember: "Your choice will be remembered; you can withdraw it at any time.",
+    scope_profile: "Your identity: name, given names, date of birth",
+    scope_email: "Your email address",
+    scope_address: "Your postal address",
+    scope_phone: "Your phone number",
+    scope_offline_access: "Stay connected to this service while you are away",
+    error_title: "Something went wrong",
+    error_invalid_client: "The service that sent you here is not known to GrandLyon Connect.",
+    error_invalid_redirect_uri: "The service that sent you here asked to return to an unregistered address. For your safety, you are not sent there.",
+    error_bad_request: "The request received is invalid.",
+    error_expired: "This page has expired. Go back to the service and sign in again.",
+    error_unavailable: "The service is temporarily unavailable. Try again in a moment.",
+    error_internal: "A technical error occurred. Try again later.",
+    error_not_found: "This page does not exist.",
+    error_detail: "Technical detail for the service concerned",
+    form_post_title: "Redirecting to the service",
+    form_post_continue: "Continue",
+};
+
+pub fn texts(lang: &str) -> &'static Texts {
+    if lang == "en" { &EN } else { &FR }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_locales_win_then_accept_language_then_french() {
+        assert_eq!(choose(&["en-GB".into()], Some("fr")), "en");
+        assert_eq!(choose(&["de".into()], Some("de, en;q=0.5, fr;q=0.4")), "en");
+        assert_eq!(choose(&[], Some("it")), "fr");
+        assert_eq!(choose(&[], None), "fr");
+        assert_eq!(choose(&[], Some("en;q=0")), "fr");
+    }
+}

@@ -1,0 +1,16 @@
+//! HTTP: decode requests, call one domain function, encode the result. No protocol decisions
+//! here (they live in `oauth`, `identity`, …), and [`error`] is the one place that maps errors
+//! to statuses and bodies.
+
+pub mod cookies;
+pub mod endpoints;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod request;
+pub mod router;
+pub mod state;
+pub mod views;
+
+pub use router::router;
+pub use state::AppState;

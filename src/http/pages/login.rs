@@ -1,0 +1,125 @@
+//! `GET|POST /login/{interaction}`: the password form.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::response::{deliver, redirect};
+use super::{flow_binding, lang_of};
+use crate::http::request::form;
+use crate::http::views::csp;
+use crate::http::{AppState, cookies};
+use crate::identity::user::{self, LoginError};
+use crate::identity::{ACR_BASIC, AMR_PASSWORD, session};
+use crate::oauth::client::{self, Client};
+use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
+use crate::oauth::interaction::{self, Interaction, Step};
+use crate::oauth::response::AuthorizationResponse;
+use crate::secrets;
+
+/// The interaction of this browser and its client, or the page explaining why not.
+pub(super) async fn resume(state: &AppState, id: &str, jar: &CookieJar) -> Result<(Interaction, Client), PageError> {
+    let interaction =
+        interaction::load(&state.provider, id, flow_binding(state, jar)).await?.ok_or_else(PageError::expired)?;
+    let client = client::find(&state.provider.db, &interaction.request.client_id)
+        .await?
+        .ok_or_else(|| PageError::new(400, PageErrorKind::InvalidClient, "the client no longer exists"))?;
+    Ok((interaction, client))
+}
+
+pub(super) fn redirect_origin(interaction: &Interaction) -> String {
+    AuthorizationResponse {
+        redirect_uri: interaction.request.target.redirect_uri.clone(),
+        mode: interaction.request.target.mode,
+        params: vec![],
+    }
+    .origin()
+}
+
+fn render(
+    state: &AppState,
+    id: &str,
+    interaction: &Interaction,
+    client: &Client,
+    email: &str,
+    failed: bool,
+) -> Response {
+    let ctx = context! {
+        interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email, failed => failed,
+    };
+    let origin = redirect_origin(interaction);
+    state.views.page(StatusCode::OK, "login/login.html", &interaction.locale, ctx, csp(Some(&origin), None))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Response {
+    match resume(&state, &id, &jar).await {
+        Ok((interaction, client)) => {
+            let hint = interaction.request.login_hint.clone().filter(|h| h.contains('@')).unwrap_or_default();
+            render(&state, &id, &interaction, &client, &hint, false)
+        }
+        Err(e) => state.views.error(&e, lang_of(&headers)),
+    }
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (mut interaction, client) = match resume(&state, &id, &jar).await {
+        Ok(found) => found,
+        Err(e) => return state.views.error(&e, lang),
+    };
+    let fields = match form(&headers, &body) {
+        Ok(f) if f.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) => f,
+        Ok(_) => return state.views.error(&PageError::expired(), &interaction.locale),
+        Err(e) => return state.views.error(&PageError::bad_request(e.description), &interaction.locale),
+    };
+    let email = fields.get("email").unwrap_or_default();
+    let password = fields.get("password").unwrap_or_default();
+    let provider = &state.provider;
+    let user = match user::authenticate(&provider.db, &provider.passwords, email, password).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => return render(&state, &id, &interaction, &client, email, true),
+        Err(LoginError::Store(e)) => return state.views.error(&e.into(), &interaction.locale),
+        Err(LoginError::Password(e)) => {
+            tracing::error!(error = %e, "password verification failed");
+            return state.views.error(&OAuthError::server_error().into(), &interaction.locale);
+        }
+    };
+    let outcome = async {
+        let lifetimes = &provider.config.lifetimes;
+        let (cookie_value, session) =
+            session::start(&provider.ephemeral, &user.id, ACR_BASIC, &[AMR_PASSWORD], provider.now(), lifetimes)
+                .await?;
+        interaction.authenticated = true;
+        interaction::save(provider, &id, &interaction).await?;
+        let step = interaction::next_step(provider, &client, &interaction.request, Some(&session), true, false).await?;
+        Ok::<_, OAuthError>((cookie_value, step))
+    };
+    let (cookie_value, step) = match outcome.await {
+        Ok(done) => done,
+        Err(e) => return state.views.error(&e.into(), &interaction.locale),
+    };
+    let jar = jar.add(cookies::build(cookies::SESSION, cookie_value, provider.config.is_https()));
+    match step {
+        Step::Consent => (jar, redirect(&format!("/consent/{id}"))).into_response(),
+        Step::Login => (jar, render(&state, &id, &interaction, &client, email, true)).into_response(),
+        Step::Respond(response) => {
+            let _ = interaction::finish(provider, &id).await;
+            let jar = jar.add(cookies::removal(cookies::FLOW, provider.config.is_https()));
+            (jar, deliver(&state, &response, &interaction.locale)).into_response()
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Pages a person sees: login, consent, the form-post response, errors.
+
+pub mod consent;
+pub mod login;
+pub mod response;
+
+use axum::http::{HeaderMap, header};
+use axum_extra::extract::CookieJar;
+
+use super::cookies;
+use super::request::header_str;
+use crate::http::AppState;
+use crate::identity::session::{self, Session};
+use crate::oauth::error::OAuthError;
+
+/// The language of a page shown outside an interaction.
+pub fn lang_of(headers: &HeaderMap) -> &'static str {
+    super::i18n::choose(&[], header_str(headers, header::ACCEPT_LANGUAGE))
+}
+
+/// The browser's live SSO session, if any.
+pub async fn current_session(state: &AppState, jar: &CookieJar) -> Result<Option<Session>, OAuthError> {
+    let provider = &state.provider;
+    let name = cookies::name(cookies::SESSION, provider.config.is_https());
+    match jar.get(&name) {
+        Some(cookie) => {
+            Ok(session::resume(&provider.ephemeral, cookie.value(), provider.now(), &provider.config.lifetimes).await?)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The value of the interaction-binding cookie.
+pub fn flow_binding<'a>(state: &AppState, jar: &'a CookieJar) -> Option<&'a str> {
+    jar.get(&cookies::name(cookies::FLOW, state.provider.config.is_https())).map(|c| c.value())
+}

@@ -1,0 +1,32 @@
+//! Reading protocol parameters from a request: the query of a GET, the form body of a POST.
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri, header};
+
+use crate::oauth::error::OAuthError;
+use crate::oauth::params::Params;
+
+/// Parameters of an endpoint that accepts GET (query) and POST (form body), as OIDC Core
+/// §3.1.2.1 requires of the authorization endpoint.
+pub fn params(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Params, OAuthError> {
+    if method == Method::POST { form(headers, body) } else { Params::parse(uri.query().unwrap_or_default().as_bytes()) }
+}
+
+/// A form body; the content type must be `application/x-www-form-urlencoded`.
+pub fn form(headers: &HeaderMap, body: &Bytes) -> Result<Params, OAuthError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+        .unwrap_or(false);
+    if !is_form {
+        return Err(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"));
+    }
+    Params::parse(body)
+}
+
+pub fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

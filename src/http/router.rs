@@ -1,0 +1,55 @@
+//! The whole route table, and the layers every response goes through.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::AppState;
+use super::endpoints::{assets, authorize, discovery, health, introspect, revoke, token, userinfo};
+use super::pages::{consent, lang_of, login};
+use crate::oauth::discovery::paths;
+
+/// Largest request body accepted (forms and tokens are small).
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route(paths::DISCOVERY, get(discovery::get))
+        .route(paths::JWKS, get(discovery::jwks))
+        .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
+        .route(paths::TOKEN, post(token::post))
+        .route(paths::USERINFO, get(userinfo::handle).post(userinfo::handle))
+        .route(paths::INTROSPECT, post(introspect::post))
+        .route(paths::REVOKE, post(revoke::post))
+        .route("/login/{interaction}", get(login::get).post(login::post))
+        .route("/consent/{interaction}", get(consent::get).post(consent::post))
+        .route("/static/glc.css", get(assets::stylesheet))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(not_found)
+        .with_state(state);
+    routes
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // The path only: queries carry state, hints and codes that do not belong in logs.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+async fn not_found(State(state): State<AppState>, request: Request) -> Response {
+    state.views.not_found(lang_of(request.headers()))
+}

@@ -1,0 +1,109 @@
+//! Page rendering: the templates (compiled into the binary, checked at start), the security
+//! headers of pages, and our error pages.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+
+use super::i18n;
+use crate::oauth::error::{PageError, PageErrorKind};
+
+#[derive(Debug)]
+pub struct Views {
+    env: Environment<'static>,
+}
+
+macro_rules! template {
+    ($env:expr, $name:literal) => {
+        $env.add_template($name, include_str!(concat!("../../templates/", $name)))?
+    };
+}
+
+/// The Content-Security-Policy of our pages; `form_action` adds the origin a form may lead to
+/// (the client's redirect URI: browsers check `form-action` on the redirect after a POST).
+pub fn csp(form_action: Option<&str>, script_nonce: Option<&str>) -> String {
+    let mut policy = String::from(
+        "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if let Some(origin) = form_action {
+        policy.push(' ');
+        policy.push_str(origin);
+    }
+    if let Some(nonce) = script_nonce {
+        policy.push_str(&format!("; script-src 'nonce-{nonce}'"));
+    }
+    policy
+}
+
+impl Views {
+    pub fn new() -> Result<Views, minijinja::Error> {
+        let mut env = Environment::new();
+        template!(env, "layout/base.html");
+        template!(env, "login/login.html");
+        template!(env, "consent/consent.html");
+        template!(env, "error/error.html");
+        template!(env, "response/form_post.html");
+        // Render each once so a template error fails the start, not a resident's request.
+        let t = i18n::texts("fr");
+        for name in ["login/login.html", "consent/consent.html", "error/error.html", "response/form_post.html"] {
+            env.get_template(name)?.render(context! { lang => "fr", t => Serde(t) })?;
+        }
+        Ok(Views { env })
+    }
+
+    /// Renders `name` with `ctx` plus the language and its texts.
+    pub fn render(&self, name: &str, lang: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        let base = context! { lang => lang, t => Serde(i18n::texts(lang)) };
+        self.env.get_template(name)?.render(context! { ..base, ..ctx })
+    }
+
+    /// A rendered page, or our internal-error page if rendering failed.
+    pub fn page(&self, status: StatusCode, name: &str, lang: &str, ctx: Value, csp_value: String) -> Response {
+        match self.render(name, lang, ctx) {
+            Ok(html) => html_response(status, html, &csp_value),
+            Err(e) => {
+                tracing::error!(error = %e, template = name, "template rendering failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        }
+    }
+
+    /// Our own error page: never a redirect to the client.
+    pub fn error(&self, err: &PageError, lang: &str) -> Response {
+        let t = i18n::texts(lang);
+        let message = match err.kind {
+            PageErrorKind::InvalidClient => t.error_invalid_client,
+            PageErrorKind::InvalidRedirectUri => t.error_invalid_redirect_uri,
+            PageErrorKind::BadRequest => t.error_bad_request,
+            PageErrorKind::ExpiredInteraction => t.error_expired,
+            PageErrorKind::Unavailable => t.error_unavailable,
+            PageErrorKind::Internal => t.error_internal,
+        };
+        let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let detail = match err.kind {
+            PageErrorKind::Internal | PageErrorKind::Unavailable => None,
+            _ => Some(err.detail.to_string()),
+        };
+        let mut response = self.page(status, "error/error.html", lang, context! { message, detail }, csp(None, None));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+
+    pub fn not_found(&self, lang: &str) -> Response {
+        let message = i18n::texts(lang).error_not_found;
+        self.page(StatusCode::NOT_FOUND, "error/error.html", lang, context! { message }, csp(None, None))
+    }
+}
+
+fn html_response(status: StatusCode, html: String, csp_value: &str) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(csp_value) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}

@@ -1,0 +1,218 @@
+//! Validation of authorization requests (RFC 6749 §4.1.1, OIDC Core §3.1.2.1–2).
+//!
+//! Order matters: the client and its `redirect_uri` are checked first and their errors are shown
+//! on our own page (never redirected: an unverified URI would make us an open redirector);
+//! every later error is redirected to the verified URI in the requested response mode.
+
+use serde::{Deserialize, Serialize};
+
+use super::claims::ClaimsRequest;
+use super::client::{self, Client};
+use super::error::{AuthorizeError, ErrorCode, OAuthError, PageError, PageErrorKind};
+use super::params::Params;
+use super::pkce;
+use super::response::{ResponseMode, ResponseTarget};
+use super::scope::{self, Scopes};
+use crate::provider::Provider;
+
+/// The `prompt` parameter (OIDC Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+    pub select_account: bool,
+}
+
+impl Prompt {
+    fn parse(value: Option<&str>) -> Result<Prompt, OAuthError> {
+        let mut prompt = Prompt::default();
+        for v in value.unwrap_or_default().split(' ').filter(|v| !v.is_empty()) {
+            match v {
+                "none" => prompt.none = true,
+                "login" => prompt.login = true,
+                "consent" => prompt.consent = true,
+                "select_account" => prompt.select_account = true,
+                _ => return Err(OAuthError::invalid_request(format!("unsupported prompt value {v}"))),
+            }
+        }
+        if prompt.none && (prompt.login || prompt.consent || prompt.select_account) {
+            return Err(OAuthError::invalid_request("prompt=none cannot be combined with other values"));
+        }
+        Ok(prompt)
+    }
+}
+
+/// A validated authorization request, kept across the login and consent pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub target: ResponseTarget,
+    pub scopes: Scopes,
+    pub nonce: Option<String>,
+    pub prompt: Prompt,
+    pub max_age: Option<i64>,
+    /// The `sub` of a verified `id_token_hint`, as this client sees it.
+    pub hint_subject: Option<String>,
+    pub login_hint: Option<String>,
+    pub ui_locales: Vec<String>,
+    pub acr_values: Vec<String>,
+    pub claims: ClaimsRequest,
+    pub code_challenge: Option<String>,
+    pub resource: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// The scopes consent must cover: those asked plus those the claims parameter implies.
+    pub fn consent_scopes(&self) -> Scopes {
+        let mut scopes = self.scopes.union(&self.claims.implied_scopes());
+        scopes.remove(scope::OPENID);
+        scopes
+    }
+}
+
+/// Validates `params` against the registered client.
+pub async fn validate(provider: &Provider, params: &Params) -> Result<(Client, AuthorizationRequest), AuthorizeError> {
+    let page = |kind, detail: &'static str| AuthorizeError::Page(PageError::new(400, kind, detail));
+    let client_id = params.get("client_id").ok_or_else(|| page(PageErrorKind::InvalidClient, "missing client_id"))?;
+    let client = client::find(&provider.db, client_id)
+        .await
+        .map_err(|e| AuthorizeError::Page(e.into()))?
+        .ok_or_else(|| page(PageErrorKind::InvalidClient, "unknown client_id"))?;
+    if !client.allows(client::GrantType::AuthorizationCode) {
+        return Err(page(PageErrorKind::InvalidClient, "this client does not use the authorization code flow"));
+    }
+    // Exact string comparison (RFC 9700 §4.1.3); OIDC requires redirect_uri on every request.
+    let redirect_uri = params
+        .get("redirect_uri")
+        .filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
+        .ok_or_else(|| page(PageErrorKind::InvalidRedirectUri, "missing or unregistered redirect_uri"))?
+        .to_owned();
+
+    // From here on the redirect URI is verified: errors go back to the client.
+    let mode = match params.get("response_mode") {
+        None | Some("query") => Ok(ResponseMode::Query),
+        Some("form_post") => Ok(ResponseMode::FormPost),
+        Some(_) => Err(OAuthError::invalid_request("unsupported response_mode")),
+    };
+    let target = ResponseTarget {
+        redirect_uri,
+        mode: *mode.as_ref().unwrap_or(&ResponseMode::Query),
+        state: params.get("state").map(str::to_owned),
+    };
+    let redirect = |error: OAuthError| AuthorizeError::Redirect { target: target.clone(), error };
+    mode.map_err(redirect)?;
+    let request = check_parameters(provider, &client, params, target.clone()).map_err(redirect)?;
+    Ok((client, request))
+}
+
+fn check_parameters(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+    target: ResponseTarget,
+) -> Result<AuthorizationRequest, OAuthError> {
+    match params.get("response_type") {
+        None => return Err(OAuthError::invalid_request("missing response_type")),
+        Some("code") => {}
+        Some(_) => {
+            return Err(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported"));
+        }
+    }
+    if params.get("request").is_some() {
+        return Err(OAuthError::new(ErrorCode::RequestNotSupported, "request objects are not supported"));
+    }
+    if params.get("request_uri").is_some() {
+        return Err(OAuthError::new(ErrorCode::RequestUriNotSupported, "request_uri is not supported"));
+    }
+    if params.get("registration").is_some() {
+        return Err(OAuthError::new(ErrorCode::RegistrationNotSupported, "registration is not supported"));
+    }
+    let requested = Scopes::parse(params.get("scope").unwrap_or_default())?;
+    if !requested.contains(scope::OPENID) {
+        return Err(OAuthError::new(ErrorCode::InvalidScope, "scope must include openid"));
+    }
+    // Scopes the client may not have are dropped, not refused (RFC 6749 §3.3); the token
+    // response says which were granted.
+    let scopes = requested.intersect(&client.scopes);
+    let code_challenge = pkce::check_challenge(params.get("code_challenge"), params.get("code_challenge_method"))?;
+    if code_challenge.is_none() && client.requires_pkce() {
+        return Err(OAuthError::invalid_request("code_challenge (PKCE S256) is required for this client"));
+    }
+    let prompt = Prompt::parse(params.get("prompt"))?;
+    let max_age = params
+        .get("max_age")
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| OAuthError::invalid_request("max_age must be a non-negative integer"))
+        })
+        .transpose()?;
+    let claims = params.get("claims").map(ClaimsRequest::parse).transpose()?.unwrap_or_default();
+    let hint_subject =
+        params.get("id_token_hint").map(|hint| check_id_token_hint(provider, client, hint)).transpose()?;
+    let resource = params.get("resource").map(|r| check_resource(client, r)).transpose()?;
+    let split = |name: &str| -> Vec<String> {
+        params.get(name).unwrap_or_default().split(' ').filter(|v| !v.is_empty()).map(str::to_owned).collect()
+    };
+    Ok(AuthorizationRequest {
+        client_id: client.client_id.clone(),
+        target,
+        scopes,
+        nonce: params.get("nonce").map(str::to_owned),
+        prompt,
+        max_age,
+        hint_subject,
+        login_hint: params.get("login_hint").map(str::to_owned),
+        ui_locales: split("ui_locales"),
+        acr_values: split("acr_values"),
+        claims,
+        code_challenge,
+        resource,
+    })
+}
+
+/// An `id_token_hint` must be an ID token we issued (expired ones are fine, OIDC Core
+/// §3.1.2.1); its `sub` is compared later with the session's resident.
+fn check_id_token_hint(provider: &Provider, client: &Client, hint: &str) -> Result<String, OAuthError> {
+    let invalid = || OAuthError::invalid_request("id_token_hint is not an ID token issued by this provider");
+    let token = provider.keys.verify(hint).map_err(|_| invalid())?;
+    if token.str_claim("iss") != Some(provider.issuer()) {
+        return Err(invalid());
+    }
+    let audience_ok = match token.claims.get("aud") {
+        Some(serde_json::Value::String(aud)) => aud == &client.client_id,
+        Some(serde_json::Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(&client.client_id)),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(invalid());
+    }
+    token.str_claim("sub").map(str::to_owned).ok_or_else(invalid)
+}
+
+/// RFC 8707: the resource must be one the client registered.
+pub fn check_resource(client: &Client, resource: &str) -> Result<String, OAuthError> {
+    client::check_resource(resource)
+        .map_err(|_| OAuthError::new(ErrorCode::InvalidTarget, "resource must be an absolute URI without fragment"))?;
+    if client.resources.iter().any(|r| r == resource) {
+        Ok(resource.to_owned())
+    } else {
+        Err(OAuthError::new(ErrorCode::InvalidTarget, "this client may not request tokens for this resource"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_values() {
+        assert!(Prompt::parse(Some("none")).unwrap().none);
+        assert!(Prompt::parse(Some("login consent")).unwrap().consent);
+        assert!(Prompt::parse(Some("none login")).is_err());
+        assert!(Prompt::parse(Some("bogus")).is_err());
+        assert_eq!(Prompt::parse(None).unwrap(), Prompt::default());
+    }
+}

@@ -1,0 +1,373 @@
+//! Relying parties: what a registered client is, and the rules for registering one.
+
+use serde::Serialize;
+
+use super::scope::{STANDARD_SCOPES, Scopes};
+use crate::config::is_loopback_host;
+use crate::partners::METROPOLE_ID;
+use crate::secrets;
+use crate::signing::SigningAlg;
+use crate::store::clients::{self, ClientRow};
+use crate::store::{Db, StoreError, from_json_list, to_json_list};
+
+/// How a client authenticates at the token endpoint (OIDC Core §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    /// A public client (native or browser app): no secret, PKCE required.
+    None,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::None => "none",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AuthMethod> {
+        [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::PrivateKeyJwt, AuthMethod::None]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+    pub fn parse(s: &str) -> Option<GrantType> {
+        [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+    }
+}
+
+/// OIDC Core §8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    Public,
+    Pairwise,
+}
+
+impl SubjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::Public => "public",
+            SubjectType::Pairwise => "pairwise",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SubjectType> {
+        match s {
+            "public" => Some(SubjectType::Public),
+            "pairwise" => Some(SubjectType::Pairwise),
+            _ => None,
+        }
+    }
+}
+
+/// A registered client, as the protocol uses it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    pub client_id: String,
+    pub partner_id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub secret_digest: Option<String>,
+    pub auth_method: AuthMethod,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Scopes,
+    pub resources: Vec<String>,
+    pub subject_type: SubjectType,
+    #[serde(serialize_with = "serialize_alg")]
+    pub id_token_alg: SigningAlg,
+    pub require_pkce: bool,
+    pub rotate_refresh_tokens: bool,
+    pub refresh_grace_seconds: i64,
+    pub created_at: i64,
+}
+
+fn serialize_alg<S: serde::Serializer>(alg: &SigningAlg, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(alg.as_str())
+}
+
+impl Client {
+    pub fn is_public(&self) -> bool {
+        self.auth_method == AuthMethod::None
+    }
+
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// PKCE is required of public clients and of clients registered with `require_pkce`.
+    pub fn requires_pkce(&self) -> bool {
+        self.is_public() || self.require_pkce
+    }
+
+    fn from_row(row: ClientRow) -> Result<Client, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("client {}: {what}", row.id));
+        let grant_types = from_json_list(&row.grant_types)?
+            .iter()
+            .map(|g| GrantType::parse(g).ok_or_else(|| corrupt("grant type")))
+            .collect::<Result<_, _>>()?;
+        Ok(Client {
+            auth_method: AuthMethod::parse(&row.auth_method).ok_or_else(|| corrupt("auth method"))?,
+            subject_type: SubjectType::parse(&row.subject_type).ok_or_else(|| corrupt("subject type"))?,
+            id_token_alg: SigningAlg::parse(&row.id_token_alg).ok_or_else(|| corrupt("id token alg"))?,
+            scopes: Scopes::parse(&row.scopes).map_err(|_| corrupt("scopes"))?,
+            redirect_uris: from_json_list(&row.redirect_uris)?,
+            post_logout_redirect_uris: from_json_list(&row.post_logout_redirect_uris)?,
+            resources: from_json_list(&row.resources)?,
+            grant_types,
+            client_id: row.id,
+            partner_id: row.partner_id,
+            name: row.name,
+            secret_digest: row.secret_digest,
+            backchannel_logout_uri: row.backchannel_logout_uri,
+            require_pkce: row.require_pkce,
+            rotate_refresh_tokens: row.rotate_refresh_tokens,
+            refresh_grace_seconds: row.refresh_grace_seconds,
+            created_at: row.created_at,
+        })
+    }
+}
+
+pub async fn find(db: &Db, client_id: &str) -> Result<Option<Client>, StoreError> {
+    if client_id.len() > 128 {
+        return Ok(None);
+    }
+    clients::find_by_id(db, client_id).await?.map(Client::from_row).transpose()
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Client>, StoreError> {
+    clients::list(db).await?.into_iter().map(Client::from_row).collect()
+}
+
+/// What an administrator asks for when registering a client.
+#[derive(Debug, Clone)]
+pub struct ClientSpec {
+    pub name: String,
+    pub partner_id: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub grant_types: Vec<GrantType>,
+    pub auth_method: AuthMethod,
+    pub scopes: Option<Scopes>,
+    pub resources: Vec<String>,
+    pub subject_type: SubjectType,
+    pub id_token_alg: SigningAlg,
+    pub require_pkce: bool,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        ClientSpec {
+            name: String::new(),
+            partner_id: None,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            backchannel_logout_uri: None,
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            auth_method: AuthMethod::ClientSecretBasic,
+            scopes: None,
+            resources: Vec::new(),
+            // Pairwise by default: two communes never share an identifier for a resident.
+            subject_type: SubjectType::Pairwise,
+            // The OpenID Registration default.
+            id_token_alg: SigningAlg::RS256,
+            require_pkce: false,
+        }
+    }
+}
+
+/// A freshly registered client and its secret, shown once.
+#[derive(Debug, Serialize)]
+pub struct RegisteredClient {
+    #[serde(flatten)]
+    pub client: Client,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("invalid client: {0}")]
+    Invalid(String),
+    #[error("unknown partner {0}")]
+    UnknownPartner(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Validates and stores a new client. The subject type is fixed here, at creation, so a later
+/// change of default never changes a client's `sub`.
+pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredClient, RegistrationError> {
+    validate(&spec)?;
+    let partner_id = spec.partner_id.clone().unwrap_or_else(|| METROPOLE_ID.to_owned());
+    if crate::store::partners::find_by_id(db, &partner_id).await?.is_none() {
+        return Err(RegistrationError::UnknownPartner(partner_id));
+    }
+    let secret = (spec.auth_method != AuthMethod::None).then(secrets::new_secret);
+    let scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect());
+    let row = ClientRow {
+        id: secrets::random_token(18),
+        partner_id,
+        name: spec.name.trim().to_owned(),
+        secret_digest: secret.as_deref().map(secrets::digest),
+        auth_method: spec.auth_method.as_str().to_owned(),
+        redirect_uris: to_json_list(&spec.redirect_uris),
+        post_logout_redirect_uris: to_json_list(&spec.post_logout_redirect_uris),
+        backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
+        grant_types: to_json_list(&spec.grant_types.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>()),
+        scopes: scopes.to_string(),
+        resources: to_json_list(&spec.resources),
+        subject_type: spec.subject_type.as_str().to_owned(),
+        id_token_alg: spec.id_token_alg.as_str().to_owned(),
+        require_pkce: spec.require_pkce,
+        rotate_refresh_tokens: true,
+        refresh_grace_seconds: 0,
+        created_at: now,
+    };
+    clients::insert(db, &row).await?;
+    Ok(RegisteredClient { client: Client::from_row(row)?, client_secret: secret })
+}
+
+/// Issues a new secret for a confidential client; the old one stops working at once.
+pub async fn rotate_secret(db: &Db, client_id: &str) -> Result<Option<String>, StoreError> {
+    let secret = secrets::new_secret();
+    let updated = clients::update_secret_digest(db, client_id, &secrets::digest(&secret)).await?;
+    Ok(updated.then_some(secret))
+}
+
+fn invalid(msg: impl Into<String>) -> RegistrationError {
+    RegistrationError::Invalid(msg.into())
+}
+
+pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
+    if spec.name.trim().is_empty() || spec.name.len() > 200 {
+        return Err(invalid("name must be 1 to 200 characters"));
+    }
+    if spec.grant_types.is_empty() {
+        return Err(invalid("at least one grant type is required"));
+    }
+    if spec.auth_method == AuthMethod::PrivateKeyJwt {
+        return Err(invalid("private_key_jwt needs a registered client JWKS, which this version cannot store yet"));
+    }
+    let uses_code = spec.grant_types.contains(&GrantType::AuthorizationCode);
+    if uses_code && spec.redirect_uris.is_empty() {
+        return Err(invalid("authorization_code clients need at least one redirect URI"));
+    }
+    if spec.grant_types.contains(&GrantType::RefreshToken) && !uses_code {
+        return Err(invalid("refresh_token requires authorization_code"));
+    }
+    if spec.auth_method == AuthMethod::None && spec.grant_types.contains(&GrantType::ClientCredentials) {
+        return Err(invalid("a public client cannot use client_credentials"));
+    }
+    for uri in &spec.redirect_uris {
+        check_redirect_uri(uri).map_err(|e| invalid(format!("redirect URI {uri}: {e}")))?;
+    }
+    for uri in &spec.post_logout_redirect_uris {
+        check_redirect_uri(uri).map_err(|e| invalid(format!("post-logout redirect URI {uri}: {e}")))?;
+    }
+    if let Some(uri) = &spec.backchannel_logout_uri {
+        check_web_uri(uri).map_err(|e| invalid(format!("back-channel logout URI {uri}: {e}")))?;
+    }
+    for resource in &spec.resources {
+        check_resource(resource).map_err(|e| invalid(format!("resource {resource}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// A redirect URI must be absolute without fragment (RFC 6749 §3.1.2); `https`, loopback
+/// `http` (RFC 8252 §7.3), or a private-use scheme in reverse-domain form (RFC 8252 §7.1).
+pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
+    let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
+    if url.fragment().is_some() {
+        return Err("must not contain a fragment".into());
+    }
+    match url.scheme() {
+        "https" | "http" => check_web_uri(uri),
+        "javascript" | "data" | "file" | "vbscript" => Err("forbidden scheme".into()),
+        scheme if scheme.contains('.') => Ok(()),
+        _ => Err("a private-use scheme must be a reverse domain name (com.example.app)".into()),
+    }
+}
+
+fn check_web_uri(uri: &str) -> Result<(), String> {
+    let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
+    if url.fragment().is_some() {
+        return Err("must not contain a fragment".into());
+    }
+    match url.scheme() {
+        "https" if url.host_str().is_some() => Ok(()),
+        "http" if is_loopback_host(url.host_str().unwrap_or_default()) => Ok(()),
+        "http" => Err("http is allowed on loopback only; use https".into()),
+        _ => Err("must be an https URL".into()),
+    }
+}
+
+/// RFC 8707 §2: an absolute URI without fragment.
+pub fn check_resource(uri: &str) -> Result<(), String> {
+    let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
+    if url.fragment().is_some() {
+        return Err("must not contain a fragment".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_follow_rfc_8252_and_refuse_fragments() {
+        assert!(check_redirect_uri("https://lyon.fr/cb").is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:9000/cb").is_ok());
+        assert!(check_redirect_uri("http://localhost/cb").is_ok());
+        assert!(check_redirect_uri("fr.lyon.app:/cb").is_ok());
+        assert!(check_redirect_uri("http://lyon.fr/cb").is_err());
+        assert!(check_redirect_uri("https://lyon.fr/cb#x").is_err());
+        assert!(check_redirect_uri("javascript:alert(1)").is_err());
+        assert!(check_redirect_uri("myapp:/cb").is_err());
+        assert!(check_redirect_uri("/relative").is_err());
+    }
+
+    #[test]
+    fn specs_are_checked_for_coherence() {
+        let ok = ClientSpec { name: "x".into(), redirect_uris: vec!["https://a.fr/cb".into()], ..Default::default() };
+        assert!(validate(&ok).is_ok());
+        assert!(validate(&ClientSpec { redirect_uris: vec![], ..ok.clone() }).is_err());
+        assert!(validate(&ClientSpec { name: " ".into(), ..ok.clone() }).is_err());
+        assert!(
+            validate(&ClientSpec {
+                auth_method: AuthMethod::None,
+                grant_types: vec![GrantType::ClientCredentials],
+                ..ok.clone()
+            })
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The discovery document (OIDC Discovery §3, RFC 8414), built once at start from the same
+//! facts the endpoints enforce, advertising only what works.
+
+use serde_json::{Value, json};
+
+use super::claims::supported_claims;
+use super::scope::STANDARD_SCOPES;
+use crate::identity::ACR_VALUES_SUPPORTED;
+use crate::signing::SigningAlg;
+
+/// Paths of every endpoint, relative to the issuer.
+pub mod paths {
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const AUTHORIZE: &str = "/authorize";
+    pub const TOKEN: &str = "/token";
+    pub const USERINFO: &str = "/userinfo";
+    pub const JWKS: &str = "/jwks";
+    pub const INTROSPECT: &str = "/introspect";
+    pub const REVOKE: &str = "/revoke";
+}
+
+pub fn metadata(issuer: &str) -> Value {
+    let url = |path: &str| format!("{issuer}{path}");
+    let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
+    let client_auth = ["client_secret_basic", "client_secret_post"];
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": url(paths::AUTHORIZE),
+        "token_endpoint": url(paths::TOKEN),
+        "userinfo_endpoint": url(paths::USERINFO),
+        "jwks_uri": url(paths::JWKS),
+        "introspection_endpoint": url(paths::INTROSPECT),
+        "revocation_endpoint": url(paths::REVOKE),
+        "scopes_supported": STANDARD_SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": algs,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": client_auth,
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": supported_claims(),
+        "claims_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "acr_values_supported": ACR_VALUES_SUPPORTED,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "display_values_supported": ["page", "popup", "touch"],
+        "ui_locales_supported": ["fr", "en"],
+        "claims_locales_supported": ["fr"],
+        "authorization_response_iss_parameter_supported": true,
+    })
+}

@@ -1,0 +1,149 @@
+//! The authorization flow between a validated request and its response: decide whether the
+//! resident must log in, must consent, or can be sent back to the client with a code, and
+//! keep the request across the login and consent pages as an *interaction*.
+
+use serde::{Deserialize, Serialize};
+
+use super::authorize::AuthorizationRequest;
+use super::client::Client;
+use super::error::{ErrorCode, OAuthError};
+use super::response::AuthorizationResponse;
+use super::subject;
+use crate::consent;
+use crate::identity::session::Session;
+use crate::provider::Provider;
+use crate::secrets;
+
+/// An authorization request waiting for the resident, stored short-lived under a random id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Interaction {
+    pub request: AuthorizationRequest,
+    /// Echoed by the login and consent forms (CSRF).
+    pub csrf: String,
+    /// Digest of the value of the binding cookie set on the browser that started the flow: an
+    /// interaction id leaked or planted elsewhere is useless without it.
+    pub binding_digest: String,
+    /// `fr` or `en`, chosen once from `ui_locales` then `Accept-Language`.
+    pub locale: String,
+    /// Set once the resident authenticated within this interaction (so `prompt=login` and
+    /// `max_age` are satisfied by that login and do not loop).
+    pub authenticated: bool,
+}
+
+fn key(id: &str) -> String {
+    format!("interaction:{id}")
+}
+
+/// Stores a new interaction; returns its id and the binding cookie value.
+pub async fn start(
+    provider: &Provider,
+    request: AuthorizationRequest,
+    locale: &str,
+) -> Result<(String, String, Interaction), OAuthError> {
+    let id = secrets::random_token(24);
+    let binding = secrets::new_secret();
+    let interaction = Interaction {
+        request,
+        csrf: secrets::new_secret(),
+        binding_digest: secrets::digest(&binding),
+        locale: locale.to_owned(),
+        authenticated: false,
+    };
+    save(provider, &id, &interaction).await?;
+    Ok((id, binding, interaction))
+}
+
+pub async fn save(provider: &Provider, id: &str, interaction: &Interaction) -> Result<(), OAuthError> {
+    let json = serde_json::to_string(interaction).map_err(|_| OAuthError::server_error())?;
+    provider.ephemeral.put(&key(id), json, provider.config.lifetimes.interaction).await?;
+    Ok(())
+}
+
+/// The interaction `id`, if it exists and belongs to the browser presenting `binding`.
+pub async fn load(provider: &Provider, id: &str, binding: Option<&str>) -> Result<Option<Interaction>, OAuthError> {
+    if id.len() > 64 {
+        return Ok(None);
+    }
+    let Some(json) = provider.ephemeral.get(&key(id)).await? else { return Ok(None) };
+    let Ok(interaction) = serde_json::from_str::<Interaction>(&json) else { return Ok(None) };
+    match binding {
+        Some(b) if secrets::matches_digest(b, &interaction.binding_digest) => Ok(Some(interaction)),
+        _ => Ok(None),
+    }
+}
+
+pub async fn finish(provider: &Provider, id: &str) -> Result<(), OAuthError> {
+    Ok(provider.ephemeral.delete(&key(id)).await?)
+}
+
+/// What happens next for a request.
+#[derive(Debug)]
+pub enum Step {
+    Login,
+    Consent,
+    Respond(AuthorizationResponse),
+}
+
+/// Decides the next step for `request` given the browser's session.
+///
+/// `authenticated_here`: the resident just logged in for this very request; `consented_here`:
+/// they just agreed on the consent page.
+pub async fn next_step(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    session: Option<&Session>,
+    authenticated_here: bool,
+    consented_here: bool,
+) -> Result<Step, OAuthError> {
+    let now = provider.now();
+    let issuer = provider.issuer();
+    let refuse = |code: ErrorCode, description: &'static str| {
+        Ok(Step::Respond(request.target.error(&OAuthError::new(code, description), issuer)))
+    };
+    let session = match session {
+        Some(s) if authenticated_here || session_satisfies(provider, client, request, s, now) => s,
+        Some(_) | None if request.prompt.none => return refuse(ErrorCode::LoginRequired, "the resident must log in"),
+        _ => return Ok(Step::Login),
+    };
+    if let Some(values) = request.claims.essential_acr_values()
+        && !values.contains(&session.acr)
+    {
+        // OIDC Core §5.5.1.1: an unmet essential acr is a failed authentication.
+        return refuse(ErrorCode::AccessDenied, "the requested authentication context cannot be satisfied");
+    }
+    let consent_scopes = request.consent_scopes();
+    let remembered = consent::covers(&provider.db, &session.user_id, &client.client_id, &consent_scopes, now).await?;
+    if !consented_here && (!remembered || request.prompt.consent) {
+        if request.prompt.none {
+            return refuse(ErrorCode::ConsentRequired, "the resident must consent");
+        }
+        return Ok(Step::Consent);
+    }
+    let code = super::code::issue(provider, client, request, session).await?;
+    Ok(Step::Respond(request.target.code(code, issuer)))
+}
+
+/// Whether an existing session may answer `request` without a new login (OIDC Core §3.1.2.3).
+fn session_satisfies(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    session: &Session,
+    now: i64,
+) -> bool {
+    if request.prompt.login || request.prompt.select_account {
+        return false;
+    }
+    if let Some(max_age) = request.max_age
+        && now - session.auth_time > max_age
+    {
+        return false;
+    }
+    if let Some(hint) = &request.hint_subject
+        && *hint != subject::for_client(client, &session.user_id, provider.keys.pairwise_secret())
+    {
+        return false;
+    }
+    true
+}

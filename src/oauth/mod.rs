@@ -1,0 +1,26 @@
+//! The OAuth 2.0 / OpenID Connect protocol: plain domain code, no HTTP and no SQL.
+//!
+//! Requests are parsed at the boundary into typed values ([`params`], [`scope`],
+//! [`authorize::AuthorizationRequest`]); each rule lives in the module named after the spec's
+//! concept; every error is an [`error::OAuthError`] from the spec's vocabulary.
+
+pub mod access_token;
+pub mod authorize;
+pub mod claims;
+pub mod client;
+pub mod client_auth;
+pub mod code;
+pub mod discovery;
+pub mod error;
+pub mod grant;
+pub mod id_token;
+pub mod interaction;
+pub mod introspection;
+pub mod params;
+pub mod pkce;
+pub mod response;
+pub mod revocation;
+pub mod scope;
+pub mod subject;
+pub mod token;
+pub mod userinfo;

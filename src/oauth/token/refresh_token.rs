@@ -1,0 +1,98 @@
+//! The refresh token grant (RFC 6749 §6, OIDC Core §12), with rotation and reuse detection
+//! (RFC 9700 §4.14.2): each use returns a new refresh token; presenting a rotated one again
+//! (outside the client's grace window) revokes the whole grant, since either the client or an
+//! attacker holds a stolen copy.
+
+use super::{TokenResponse, user_token_audience};
+use crate::identity::user;
+use crate::oauth::access_token::{self, NewAccessToken};
+use crate::oauth::claims::{self, ClaimsRequest};
+use crate::oauth::client::Client;
+use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::oauth::id_token::{self, IdTokenFacts};
+use crate::oauth::params::Params;
+use crate::oauth::scope::{OPENID, Scopes};
+use crate::oauth::{grant, subject};
+use crate::provider::Provider;
+use crate::secrets;
+use crate::store::refresh_tokens;
+
+pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
+    let presented = params.required("refresh_token")?;
+    let invalid = || OAuthError::invalid_grant("invalid, expired or revoked refresh token");
+    let now = provider.now();
+    let row = refresh_tokens::find_by_digest(&provider.db, &secrets::digest(presented)).await?.ok_or_else(invalid)?;
+    let grant_row = grant::find_active(provider, &row.grant_id).await?.ok_or_else(invalid)?;
+    // A refresh token is bound to the client it was issued to (RFC 6749 §10.4).
+    if grant_row.client_id != client.client_id || row.expires_at <= now {
+        return Err(invalid());
+    }
+    if client.rotate_refresh_tokens {
+        let within_grace =
+            client.refresh_grace_seconds > 0 && row.rotated_at.is_some_and(|t| now - t <= client.refresh_grace_seconds);
+        let won = row.rotated_at.is_none() && refresh_tokens::mark_rotated(&provider.db, &row.digest, now).await?;
+        if !won && !within_grace {
+            tracing::warn!(client_id = %client.client_id, grant_id = %grant_row.id, "refresh token reuse: grant revoked");
+            grant::revoke(provider, &grant_row.id).await?;
+            return Err(OAuthError::invalid_grant("refresh token already used"));
+        }
+    }
+    let granted = Scopes::parse(&grant_row.scopes).map_err(|_| OAuthError::server_error())?;
+    let scopes = match params.get("scope") {
+        Some(asked) => {
+            let asked = Scopes::parse(asked)?;
+            if !asked.is_subset(&granted) {
+                return Err(OAuthError::new(ErrorCode::InvalidScope, "scope exceeds the original grant"));
+            }
+            asked
+        }
+        None => granted,
+    };
+    let user = user::find(&provider.db, &grant_row.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid)?;
+    let sub = subject::for_client(client, &user.id, provider.keys.pairwise_secret());
+    let (access_token, expires_in) = access_token::issue(
+        provider,
+        NewAccessToken {
+            client_id: &client.client_id,
+            sub: &sub,
+            audience: user_token_audience(provider, grant_row.resource.as_deref()),
+            scope: &scopes,
+            grant_id: Some(&grant_row.id),
+            auth_time: Some(grant_row.auth_time),
+            acr: Some(&grant_row.acr),
+        },
+    )?;
+    let amr: Vec<String> = grant_row.amr.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let id_token = if scopes.contains(OPENID) {
+        let claims_request: ClaimsRequest = serde_json::from_str(&grant_row.claims).unwrap_or_default();
+        Some(id_token::issue(
+            provider,
+            client,
+            IdTokenFacts {
+                sub: &sub,
+                nonce: None,
+                auth_time: grant_row.auth_time,
+                acr: &grant_row.acr,
+                amr: &amr,
+                sid: &grant_row.sid,
+                access_token: Some(&access_token),
+                extra: claims::values(&user, claims_request.id_token.keys()),
+            },
+        )?)
+    } else {
+        None
+    };
+    let refresh_token = if client.rotate_refresh_tokens {
+        Some(grant::issue_refresh_token(provider, &grant_row.id).await?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        id_token,
+        refresh_token,
+        scope: scopes.to_string(),
+    })
+}

@@ -1,0 +1,36 @@
+//! The UserInfo endpoint (OIDC Core §5.3): the resident's claims for a valid access token.
+
+use serde_json::{Map, Value};
+
+use super::access_token;
+use super::claims::{self, ClaimsRequest};
+use super::client;
+use super::error::{ErrorCode, OAuthError};
+use super::scope::OPENID;
+use super::{grant, subject};
+use crate::identity::user;
+use crate::provider::Provider;
+
+pub async fn claims_for(provider: &Provider, token: &str) -> Result<Map<String, Value>, OAuthError> {
+    let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
+    let at = access_token::verify(provider, token)?;
+    // Only tokens whose audience is this provider's own API are accepted here: a token minted
+    // for a commune's API (RFC 8707) is not a userinfo token.
+    if !at.aud.iter().any(|a| a == provider.issuer()) {
+        return Err(invalid());
+    }
+    if !at.scope.contains(OPENID) {
+        return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
+    }
+    let grant_id = at.grant_id.as_deref().ok_or_else(invalid)?;
+    if access_token::is_revoked(provider, &at).await? {
+        return Err(invalid());
+    }
+    let grant = grant::find_active(provider, grant_id).await?.ok_or_else(invalid)?;
+    let user = user::find(&provider.db, &grant.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid)?;
+    let client = client::find(&provider.db, &grant.client_id).await?.ok_or_else(invalid)?;
+    let claims_request: ClaimsRequest = serde_json::from_str(&grant.claims).unwrap_or_default();
+    let mut out = claims::values(&user, claims::userinfo_claim_names(&at.scope, &claims_request));
+    out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys.pairwise_secret()).into());
+    Ok(out)
+}

@@ -1,0 +1,35 @@
+//! The provider's dependencies, built once by `app` and shared by every request: the
+//! configuration, the durable store, the short-lived store, the signing keys, the clock and
+//! the password hasher. Domain flows take `&Provider`; nothing reads a global.
+
+use crate::clock::{SharedClock, UnixTime};
+use crate::config::Config;
+use crate::identity::password::PasswordHasherPool;
+use crate::signing::KeySet;
+use crate::store::Db;
+use crate::store::ephemeral::ShortLived;
+
+#[derive(Debug)]
+pub struct Provider {
+    pub config: Config,
+    pub db: Db,
+    pub ephemeral: ShortLived,
+    pub keys: KeySet,
+    pub clock: SharedClock,
+    pub passwords: PasswordHasherPool,
+}
+
+impl Provider {
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    /// The absolute URL of one of our endpoints.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.issuer)
+    }
+}

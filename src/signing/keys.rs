@@ -1,0 +1,320 @@
+//! The key set: generated into the keys directory on first start, loaded afterwards.
+//!
+//! Layout of the keys directory (mode 0700; every secret file mode 0600, gitignored):
+//! - `keys.json`: the manifest, `{ "keys": [ { "kid", "alg", "created_at" } ] }`;
+//! - `<kid>.pem`: each private key (PKCS#8 PEM);
+//! - `pairwise.secret`: the secret mixed into pairwise subject identifiers.
+//!
+//! The newest key of an algorithm signs; every key of the manifest is published in the JWKS,
+//! so tokens signed before a rotation keep validating.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use josekit::jwk::Jwk;
+use josekit::jwk::KeyPair;
+use josekit::jwk::alg::ed::EdCurve;
+use josekit::jws::{ES256, EdDSA, JwsSigner, JwsVerifier, RS256};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The asymmetric JWS algorithms this provider signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SigningAlg {
+    RS256,
+    ES256,
+    EdDSA,
+}
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 3] = [SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::ES256 => "ES256",
+            SigningAlg::EdDSA => "EdDSA",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<SigningAlg> {
+        SigningAlg::ALL.into_iter().find(|alg| alg.as_str() == value)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("keys directory {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("key {kid}: {reason}")]
+    Invalid { kid: String, reason: String },
+    #[error("keys manifest {path}: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
+    move |source| KeyError::Io { path: path.to_owned(), source }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    keys: Vec<ManifestEntry>,
+}
+
+/// One loaded key: what signs, what verifies, and its public JWK.
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub created_at: i64,
+    pub(super) signer: Box<dyn JwsSigner>,
+    pub(super) verifier: Box<dyn JwsVerifier>,
+    public_jwk: Map<String, Value>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    // Never print key material.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish()
+    }
+}
+
+/// Every key of the manifest, loaded once at start and shared read-only.
+pub struct KeySet {
+    keys: Vec<SigningKey>,
+    jwks_json: String,
+    pairwise_secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySet").field("keys", &self.keys).finish_non_exhaustive()
+    }
+}
+
+impl KeySet {
+    /// Loads the key set from `dir`, first generating one key per algorithm and the pairwise
+    /// secret if the directory holds none.
+    pub fn load_or_generate(dir: &Path, now: i64) -> Result<KeySet, KeyError> {
+        ensure_dir(dir)?;
+        let mut manifest = read_manifest(dir)?;
+        let mut changed = false;
+        for alg in SigningAlg::ALL {
+            if !manifest.keys.iter().any(|k| k.alg == alg) {
+                manifest.keys.push(generate_key(dir, alg, now)?);
+                changed = true;
+            }
+        }
+        if changed {
+            write_manifest(dir, &manifest)?;
+        }
+        let secret_path = dir.join("pairwise.secret");
+        if !secret_path.exists() {
+            let secret: [u8; 32] = rand::random();
+            write_secret_file(&secret_path, URL_SAFE_NO_PAD.encode(secret).as_bytes())?;
+        }
+        let pairwise_secret = fs::read_to_string(&secret_path).map_err(io_err(&secret_path))?;
+        let pairwise_secret = URL_SAFE_NO_PAD
+            .decode(pairwise_secret.trim())
+            .map_err(|e| KeyError::Invalid { kid: "pairwise.secret".into(), reason: e.to_string() })?;
+        let keys = manifest.keys.iter().map(|entry| load_key(dir, entry)).collect::<Result<Vec<_>, _>>()?;
+        let jwks = serde_json::json!({ "keys": keys.iter().map(|k| &k.public_jwk).collect::<Vec<_>>() });
+        Ok(KeySet { keys, jwks_json: jwks.to_string(), pairwise_secret })
+    }
+
+    /// Adds a new key for each of `algs` to the directory's manifest; the running servers sign
+    /// with it once they reload. Returns the new entries.
+    pub fn rotate(dir: &Path, algs: &[SigningAlg], now: i64) -> Result<Vec<ManifestEntry>, KeyError> {
+        ensure_dir(dir)?;
+        let mut manifest = read_manifest(dir)?;
+        let mut added = Vec::new();
+        for alg in algs {
+            let entry = generate_key(dir, *alg, now)?;
+            manifest.keys.push(entry.clone());
+            added.push(entry);
+        }
+        write_manifest(dir, &manifest)?;
+        Ok(added)
+    }
+
+    /// The manifest of `dir`, without loading private keys.
+    pub fn list(dir: &Path) -> Result<Vec<ManifestEntry>, KeyError> {
+        Ok(read_manifest(dir)?.keys)
+    }
+
+    /// The key that signs with `alg`: the newest one.
+    pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
+        self.keys.iter().filter(|k| k.alg == alg).max_by_key(|k| k.created_at)
+    }
+
+    pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+
+    /// The JWKS document (public keys only), serialised once.
+    pub fn jwks_json(&self) -> &str {
+        &self.jwks_json
+    }
+
+    pub fn pairwise_secret(&self) -> &[u8] {
+        &self.pairwise_secret
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &SigningKey> {
+        self.keys.iter()
+    }
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), KeyError> {
+    if !dir.exists() {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
+    }
+    Ok(())
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest, KeyError> {
+    let path = dir.join("keys.json");
+    if !path.exists() {
+        return Ok(Manifest::default());
+    }
+    let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+    serde_json::from_str(&text).map_err(|e| KeyError::Manifest { path, reason: e.to_string() })
+}
+
+/// Written to a temporary file then renamed, so a reader never sees half a manifest.
+fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), KeyError> {
+    let path = dir.join("keys.json");
+    let tmp = dir.join(format!("keys.json.{}.tmp", std::process::id()));
+    let text = serde_json::to_string_pretty(manifest)
+        .map_err(|e| KeyError::Manifest { path: path.clone(), reason: e.to_string() })?;
+    fs::write(&tmp, text).map_err(io_err(&tmp))?;
+    fs::rename(&tmp, &path).map_err(io_err(&path))
+}
+
+fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
+    file.write_all(contents).map_err(io_err(path))
+}
+
+fn generate_key(dir: &Path, alg: SigningAlg, now: i64) -> Result<ManifestEntry, KeyError> {
+    let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: alg.as_str().into(), reason: e.to_string() };
+    let pem = match alg {
+        SigningAlg::RS256 => RS256.generate_key_pair(2048).map_err(invalid)?.to_pem_private_key(),
+        SigningAlg::ES256 => ES256.generate_key_pair().map_err(invalid)?.to_pem_private_key(),
+        SigningAlg::EdDSA => EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(invalid)?.to_pem_private_key(),
+    };
+    let public = public_jwk(alg, &pem).map_err(invalid)?;
+    let kid = thumbprint(&public);
+    write_secret_file(&dir.join(format!("{kid}.pem")), &pem)?;
+    Ok(ManifestEntry { kid, alg, created_at: now })
+}
+
+fn public_jwk(alg: SigningAlg, pem: &[u8]) -> Result<Jwk, josekit::JoseError> {
+    Ok(match alg {
+        SigningAlg::RS256 => RS256.key_pair_from_pem(pem)?.to_jwk_public_key(),
+        SigningAlg::ES256 => ES256.key_pair_from_pem(pem)?.to_jwk_public_key(),
+        SigningAlg::EdDSA => EdDSA.key_pair_from_pem(pem)?.to_jwk_public_key(),
+    })
+}
+
+/// RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
+fn thumbprint(jwk: &Jwk) -> String {
+    let members: &[&str] = match jwk.key_type() {
+        "RSA" => &["e", "kty", "n"],
+        "EC" => &["crv", "kty", "x", "y"],
+        _ => &["crv", "kty", "x"],
+    };
+    let map: &Map<String, Value> = jwk.as_ref();
+    // serde_json's Map is ordered by key, which is the order RFC 7638 asks for.
+    let required: Map<String, Value> =
+        members.iter().filter_map(|m| map.get(*m).map(|v| ((*m).to_owned(), v.clone()))).collect();
+    URL_SAFE_NO_PAD.encode(Sha256::digest(Value::Object(required).to_string().as_bytes()))
+}
+
+fn load_key(dir: &Path, entry: &ManifestEntry) -> Result<SigningKey, KeyError> {
+    let path = dir.join(format!("{}.pem", entry.kid));
+    let pem = fs::read(&path).map_err(io_err(&path))?;
+    let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: entry.kid.clone(), reason: e.to_string() };
+    let jwk = public_jwk(entry.alg, &pem).map_err(invalid)?;
+    if thumbprint(&jwk) != entry.kid {
+        return Err(KeyError::Invalid { kid: entry.kid.clone(), reason: "file does not match its kid".into() });
+    }
+    let (signer, verifier): (Box<dyn JwsSigner>, Box<dyn JwsVerifier>) = match entry.alg {
+        SigningAlg::RS256 => (
+            Box::new(RS256.signer_from_pem(&pem).map_err(invalid)?),
+            Box::new(RS256.verifier_from_jwk(&jwk).map_err(invalid)?),
+        ),
+        SigningAlg::ES256 => (
+            Box::new(ES256.signer_from_pem(&pem).map_err(invalid)?),
+            Box::new(ES256.verifier_from_jwk(&jwk).map_err(invalid)?),
+        ),
+        SigningAlg::EdDSA => (
+            Box::new(EdDSA.signer_from_pem(&pem).map_err(invalid)?),
+            Box::new(EdDSA.verifier_from_jwk(&jwk).map_err(invalid)?),
+        ),
+    };
+    let mut public_jwk: Map<String, Value> = jwk.as_ref().clone();
+    public_jwk.insert("kid".into(), entry.kid.clone().into());
+    public_jwk.insert("alg".into(), entry.alg.as_str().into());
+    public_jwk.insert("use".into(), "sig".into());
+    Ok(SigningKey {
+        kid: entry.kid.clone(),
+        alg: entry.alg,
+        created_at: entry.created_at,
+        signer,
+        verifier,
+        public_jwk,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_start_generates_one_key_per_algorithm_with_private_files_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        for alg in SigningAlg::ALL {
+            let key = set.active(alg).unwrap();
+            let mode = fs::metadata(dir.path().join(format!("{}.pem", key.kid))).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let jwks: Value = serde_json::from_str(set.jwks_json()).unwrap();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 3);
+        for key in keys {
+            for private in ["d", "p", "q", "dp", "dq", "qi"] {
+                assert!(key.get(private).is_none(), "private member {private} published");
+            }
+        }
+        // A second start loads the same keys.
+        let again = KeySet::load_or_generate(dir.path(), 200).unwrap();
+        assert_eq!(again.jwks_json(), set.jwks_json());
+        assert_eq!(again.pairwise_secret(), set.pairwise_secret());
+    }
+
+    #[test]
+    fn rotation_adds_a_newer_active_key_and_keeps_the_old_one_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        let old = before.active(SigningAlg::ES256).unwrap().kid.clone();
+        KeySet::rotate(dir.path(), &[SigningAlg::ES256], 200).unwrap();
+        let after = KeySet::load_or_generate(dir.path(), 300).unwrap();
+        assert_ne!(after.active(SigningAlg::ES256).unwrap().kid, old);
+        assert!(after.by_kid(&old).is_some());
+        assert!(after.jwks_json().contains(&old));
+    }
+}

@@ -1,0 +1,12 @@
+//! Signing keys and JSON Web Tokens: the only user of josekit.
+//!
+//! [`keys`] generates, stores and loads the key set (RS256, ES256, Ed25519, each with a `kid`
+//! that is its RFC 7638 thumbprint); [`jwt`] signs and verifies compact JWS with it. Only
+//! asymmetric algorithms exist here: `none` and HS* can be neither produced nor accepted
+//! (RFC 8725 §3.1).
+
+pub mod jwt;
+pub mod keys;
+
+pub use jwt::{JwtError, VerifiedJwt};
+pub use keys::{KeyError, KeySet, SigningAlg};

@@ -1,0 +1,230 @@
+//! Short-lived state: browser sessions, interactions, authorization codes, revocation lists,
+//! rate counters. Every entry has a time to live; nothing here must survive a restart for the
+//! provider to stay correct (a resident may have to log in again, nothing more).
+//!
+//! One small interface with an in-process implementation (the embedded default); the Redis
+//! implementation shares it so several instances see the same state.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::clock::{SharedClock, UnixTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EphemeralError {
+    #[error("short-lived store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The outcome of [`ShortLived::take`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// The entry was live; it is now replaced by its tombstone.
+    Value(String),
+    /// The entry was already taken: here is the tombstone left by the first taker.
+    AlreadyTaken(String),
+    /// No such entry (never existed, or expired).
+    Missing,
+}
+
+#[derive(Debug)]
+pub enum ShortLived {
+    Memory(MemoryStore),
+}
+
+impl ShortLived {
+    pub fn in_memory(clock: SharedClock) -> Self {
+        ShortLived::Memory(MemoryStore::new(clock))
+    }
+
+    pub async fn put(&self, key: &str, value: String, ttl_seconds: i64) -> Result<(), EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => {
+                m.put(key, Slot::Live(value), ttl_seconds);
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => Ok(m.get_live(key)),
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => {
+                m.delete(key);
+                Ok(())
+            }
+        }
+    }
+
+    /// Stores a single-use entry and the tombstone that replaces it once taken.
+    pub async fn put_single_use(
+        &self,
+        key: &str,
+        value: String,
+        tombstone: String,
+        ttl_seconds: i64,
+    ) -> Result<(), EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => {
+                m.put(key, Slot::SingleUse { value, tombstone }, ttl_seconds);
+                Ok(())
+            }
+        }
+    }
+
+    /// Atomically takes a single-use entry, leaving its tombstone in its place for
+    /// `tombstone_ttl` seconds (authorization codes: a replay finds the tombstone and can revoke
+    /// what the first redemption issued, RFC 6749 §4.1.2).
+    pub async fn take(&self, key: &str, tombstone_ttl: i64) -> Result<Taken, EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => Ok(m.take(key, tombstone_ttl)),
+        }
+    }
+
+    /// Increments a counter that starts at 1 and expires `ttl_seconds` after its creation.
+    pub async fn incr(&self, key: &str, ttl_seconds: i64) -> Result<i64, EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => Ok(m.incr(key, ttl_seconds)),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Slot {
+    Live(String),
+    SingleUse { value: String, tombstone: String },
+    Tombstone(String),
+}
+
+#[derive(Debug)]
+struct Entry {
+    slot: Slot,
+    expires_at: UnixTime,
+}
+
+/// The in-process store: a map behind a mutex, expired lazily and swept as it grows.
+#[derive(Debug)]
+pub struct MemoryStore {
+    clock: SharedClock,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+/// Beyond this many entries, an insert first drops every expired one.
+const SWEEP_THRESHOLD: usize = 10_000;
+
+impl MemoryStore {
+    pub fn new(clock: SharedClock) -> Self {
+        Self { clock, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        // A poisoned lock only means another thread panicked mid-update of a plain map entry;
+        // the map itself is still consistent.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn put(&self, key: &str, slot: Slot, ttl_seconds: i64) {
+        let now = self.clock.now();
+        let mut map = self.lock();
+        if map.len() >= SWEEP_THRESHOLD {
+            map.retain(|_, e| e.expires_at > now);
+        }
+        map.insert(key.to_owned(), Entry { slot, expires_at: now + ttl_seconds });
+    }
+
+    fn get_live(&self, key: &str) -> Option<String> {
+        let now = self.clock.now();
+        let map = self.lock();
+        match map.get(key) {
+            Some(Entry { slot: Slot::Live(v), expires_at }) if *expires_at > now => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    fn delete(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
+    fn take(&self, key: &str, tombstone_ttl: i64) -> Taken {
+        let now = self.clock.now();
+        let mut map = self.lock();
+        let Some(entry) = map.get_mut(key) else { return Taken::Missing };
+        if entry.expires_at <= now {
+            map.remove(key);
+            return Taken::Missing;
+        }
+        match &entry.slot {
+            Slot::Tombstone(t) => Taken::AlreadyTaken(t.clone()),
+            Slot::Live(_) => Taken::Missing,
+            Slot::SingleUse { value, tombstone } => {
+                let value = value.clone();
+                entry.slot = Slot::Tombstone(tombstone.clone());
+                entry.expires_at = now + tombstone_ttl;
+                Taken::Value(value)
+            }
+        }
+    }
+
+    fn incr(&self, key: &str, ttl_seconds: i64) -> i64 {
+        let now = self.clock.now();
+        let mut map = self.lock();
+        let entry = map
+            .entry(key.to_owned())
+            .or_insert(Entry { slot: Slot::Live("0".to_owned()), expires_at: now + ttl_seconds });
+        if entry.expires_at <= now {
+            *entry = Entry { slot: Slot::Live("0".to_owned()), expires_at: now + ttl_seconds };
+        }
+        let next = match &entry.slot {
+            Slot::Live(v) => v.parse::<i64>().unwrap_or(0) + 1,
+            Slot::SingleUse { .. } | Slot::Tombstone(_) => 1,
+        };
+        entry.slot = Slot::Live(next.to_string());
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ShiftedClock;
+    use std::sync::Arc;
+
+    fn store() -> (Arc<ShiftedClock>, ShortLived) {
+        let clock = Arc::new(ShiftedClock::default());
+        (clock.clone(), ShortLived::in_memory(clock))
+    }
+
+    #[tokio::test]
+    async fn take_leaves_a_tombstone_that_a_second_take_finds() {
+        let (_, s) = store();
+        s.put_single_use("code:a", "grant".into(), "g1".into(), 60).await.unwrap();
+        assert_eq!(s.take("code:a", 60).await.unwrap(), Taken::Value("grant".into()));
+        assert_eq!(s.take("code:a", 60).await.unwrap(), Taken::AlreadyTaken("g1".into()));
+        assert_eq!(s.get("code:a").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn entries_expire_with_the_clock() {
+        let (clock, s) = store();
+        s.put("k", "v".into(), 10).await.unwrap();
+        clock.advance(9);
+        assert_eq!(s.get("k").await.unwrap(), Some("v".into()));
+        clock.advance(1);
+        assert_eq!(s.get("k").await.unwrap(), None);
+        assert_eq!(s.take("k", 10).await.unwrap(), Taken::Missing, "a plain entry is not single-use");
+    }
+
+    #[tokio::test]
+    async fn counters_reset_after_their_window() {
+        let (clock, s) = store();
+        assert_eq!(s.incr("c", 5).await.unwrap(), 1);
+        assert_eq!(s.incr("c", 5).await.unwrap(), 2);
+        clock.advance(5);
+        assert_eq!(s.incr("c", 5).await.unwrap(), 1);
+    }
+}

@@ -1,0 +1,184 @@
+//! Durable storage: the only module that speaks SQL.
+//!
+//! Two typed backends share one set of SQL text: SQLite (the embedded default) and PostgreSQL
+//! (production). Every query is written once and run on whichever pool is configured through
+//! [`on_pool!`]; the two migration folders (`migrations/sqlite`, `migrations/postgres`) are kept
+//! in step by a test. Timestamps are Unix seconds (`BIGINT`), lists are JSON text, so the row
+//! types decode identically on both engines.
+//!
+//! Short-lived state (sessions, codes, interactions, revocation lists) lives in
+//! [`ephemeral`], not here.
+
+pub mod clients;
+pub mod consents;
+pub mod ephemeral;
+pub mod grants;
+pub mod partners;
+pub mod refresh_tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+/// Why a storage operation failed, in terms the domain can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique or primary-key constraint refused the write; `constraint` names it
+    /// (`users.email`, `partners_pkey`, …) so the domain can say what already exists.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    /// The database could not be reached or timed out: the request may be retried later.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// Anything else: a bug or a corrupted row.
+    #[error("database error: {0}")]
+    Backend(#[source] sqlx::Error),
+    #[error("corrupted row: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
+                let constraint = db
+                    .constraint()
+                    .map(str::to_owned)
+                    // SQLite names no constraint, only "UNIQUE constraint failed: users.email".
+                    .or_else(|| db.message().rsplit(": ").next().map(str::to_owned))
+                    .unwrap_or_default();
+                StoreError::Conflict { constraint }
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(err),
+            _ => StoreError::Backend(err),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The configured durable database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same expression against whichever pool is configured: the body is compiled once
+/// per backend, so one SQL string and one `FromRow` type serve both.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Pool settings, from the configuration.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:…` or `postgres://…`), creating the SQLite file and its
+    /// folder when missing.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect(url)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(dir) = options.get_filename().parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Applies the migrations of this backend. PostgreSQL takes an advisory lock, so instances
+    /// starting together do not race.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let result = match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        };
+        result.map_err(|e| StoreError::Backend(sqlx::Error::Migrate(Box::new(e))))
+    }
+
+    /// Which engine this is, for logs and readiness.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Lists are stored as JSON text so both engines share one column type.
+pub(crate) fn to_json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+pub(crate) fn from_json_list(text: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("list column: {e}")))
+}
+
+/// A round trip to the database (readiness).
+pub async fn ping(db: &Db) -> StoreResult<()> {
+    on_pool!(db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The SQL of a migration without its comments.
+    fn statements(sql: &str) -> Vec<String> {
+        sql.lines()
+            .map(|l| l.split("--").next().unwrap_or_default().trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn both_migration_folders_are_kept_in_step() {
+        let sqlite = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap();
+        let mut names: Vec<String> = sqlite.map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert!(!names.is_empty());
+        for name in names {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+            let lite = std::fs::read_to_string(format!("{dir}/sqlite/{name}")).unwrap();
+            let pg = std::fs::read_to_string(format!("{dir}/postgres/{name}"))
+                .unwrap_or_else(|_| panic!("migrations/postgres/{name} is missing"));
+            // Same statements, except where a difference is marked `-- engine-specific`.
+            if !lite.contains("engine-specific") {
+                assert_eq!(statements(&lite), statements(&pg), "{name} differs between engines");
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The `glc` command line, run as a process against the same database and keys as a running
+//! server.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::{Browser, PASSWORD, TestClient, TestServer};
+use glc::oauth::client::AuthMethod;
+
+fn glc(dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_glc"));
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("GLC_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("GLC_DATABASE_URL", format!("sqlite:{}", dir.join("glc.db").display()))
+        .env("GLC_KEYS_DIR", dir.join("keys"))
+        .output()
+        .unwrap()
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let out = glc(dir, args);
+    assert!(out.status.success(), "glc {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("glc {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[tokio::test]
+async fn clients_and_residents_created_by_the_cli_work_on_the_running_server() {
+    let server = TestServer::start().await;
+    let dir = server.dir.path();
+    let partner = json(dir, &["partner", "create", "--name", "Vaulx-en-Velin", "--insee", "69256", "--json"]);
+    assert_eq!(partner["id"], "vaulx-en-velin");
+    json(
+        dir,
+        &["user", "create", "--email", "camille@lyon.fr", "--password", PASSWORD, "--given-name", "Camille", "--json"],
+    );
+    let created = json(
+        dir,
+        &[
+            "client",
+            "create",
+            "--name",
+            "Portail Vaulx",
+            "--redirect-uri",
+            "http://127.0.0.1:1/cb",
+            "--partner",
+            "vaulx-en-velin",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--auth-method",
+            "client_secret_post",
+            "--scope",
+            "openid",
+            "--scope",
+            "email",
+            "--id-token-alg",
+            "ES256",
+            "--json",
+        ],
+    );
+    assert_eq!(created["partner_id"], "vaulx-en-velin");
+    assert_eq!(created["subject_type"], "pairwise", "pairwise by default");
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    let client = TestClient {
+        id: created["client_id"].as_str().unwrap().to_owned(),
+        secret: Some(secret.clone()),
+        auth: AuthMethod::ClientSecretPost,
+        redirect_uri: "http://127.0.0.1:1/cb".into(),
+    };
+    let tokens = server.tokens(&Browser::new(&server), &client, &[("scope", "openid email profile")]).await;
+    assert_eq!(tokens["scope"], "email openid", "scopes the client may not have are dropped");
+    assert_eq!(crate::support::jwt_header(tokens["id_token"].as_str().unwrap())["alg"], "ES256");
+
+    // The secret is stored as a digest only.
+    let stored: String = match &server.provider.db {
+        glc::store::Db::Sqlite(pool) => sqlx::query_scalar("SELECT secret_digest FROM clients WHERE id = $1")
+            .bind(&client.id)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        glc::store::Db::Postgres(pool) => sqlx::query_scalar("SELECT secret_digest FROM clients WHERE id = $1")
+            .bind(&client.id)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+    };
+    assert_ne!(stored, secret);
+    assert_eq!(stored, glc::secrets::digest(&secret));
+
+    // Rotation: the old secret stops working, the new one works.
+    let rotated = json(dir, &["client", "rotate-secret", &client.id, "--json"]);
+    let (status, _) = server.redeem(&client, "x", &[]).await;
+    assert_eq!(status, 401);
+    let fresh = TestClient { secret: Some(rotated["client_secret"].as_str().unwrap().to_owned()), ..client.clone() };
+    let (status, body) = server.redeem(&fresh, "x", &[]).await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_grant")));
+
+    // Deletion ends the client.
+    json(dir, &["client", "delete", &client.id, "--json"]);
+    assert_eq!(server.redeem(&fresh, "x", &[]).await.0, 401);
+}
+
+#[test]
+fn every_listing_and_creation_speaks_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let migrated = glc(dir, &["migrate"]);
+    assert!(migrated.status.success());
+    let partners = json(dir, &["partner", "list", "--json"]);
+    assert_eq!(partners[0]["id"], "metropole-de-lyon", "the Métropole exists from the first start");
+    let user = json(dir, &["user", "create", "--email", "Dominique@Bron.fr", "--password", PASSWORD, "--json"]);
+    assert_eq!(user["email"], "dominique@bron.fr");
+    assert!(user.get("password_hash").is_none());
+    assert_eq!(json(dir, &["user", "list", "--json"]).as_array().unwrap().len(), 1);
+    assert_eq!(json(dir, &["user", "show", "dominique@bron.fr", "--json"])["id"], user["id"]);
+    assert_eq!(json(dir, &["user", "disable", user["id"].as_str().unwrap(), "--json"])["disabled"], true);
+
+    let public = json(
+        dir,
+        &["client", "create", "--name", "App", "--redirect-uri", "fr.lyon.app:/cb", "--auth-method", "none", "--json"],
+    );
+    assert!(public.get("client_secret").is_none(), "a public client has no secret");
+    let service = json(
+        dir,
+        &[
+            "client",
+            "create",
+            "--name",
+            "GRU",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "gru:read",
+            "--resource",
+            "https://api.grandlyon.example",
+            "--subject-type",
+            "public",
+            "--json",
+        ],
+    );
+    assert_eq!(service["grant_types"], serde_json::json!(["client_credentials"]));
+    assert_eq!(json(dir, &["client", "list", "--json"]).as_array().unwrap().len(), 2);
+    assert_eq!(json(dir, &["client", "show", public["client_id"].as_str().unwrap(), "--json"])["auth_method"], "none");
+
+    let keys = json(dir, &["keys", "list", "--json"]);
+    assert_eq!(keys.as_array().unwrap().len(), 3);
+    let added = json(dir, &["keys", "rotate", "--alg", "ES256", "--json"]);
+    assert_eq!(added[0]["alg"], "ES256");
+    assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn bad_input_is_refused_with_a_message_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let out = Command::new(env!("CARGO_BIN_EXE_glc"))
+        .current_dir(dir)
+        .env("GLC_ISSUER", "http://example.org")
+        .args(["migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`issuer`"));
+    let out = Command::new(env!("CARGO_BIN_EXE_glc"))
+        .current_dir(dir)
+        .env("GLC_LIFETIMES__ACCESS_TOKEN", "forever")
+        .args(["migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(message.contains("lifetimes.access_token"), "{message}");
+    for args in [
+        vec!["client", "create", "--name", "x", "--redirect-uri", "https://a.fr/cb", "--id-token-alg", "none"],
+        vec!["client", "create", "--name", "x", "--redirect-uri", "http://a.fr/cb"],
+        vec!["client", "create", "--name", "x", "--redirect-uri", "https://a.fr/cb", "--partner", "nowhere"],
+        vec!["user", "create", "--email", "not-an-email", "--password", PASSWORD],
+        vec!["user", "create", "--email", "a@b.fr", "--password", "short"],
+        vec!["partner", "create", "--name", "Bron", "--insee", "6902"],
+    ] {
+        let out = glc(dir, &args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(!out.stderr.is_empty());
+    }
+    json(dir, &["user", "create", "--email", "a@b.fr", "--password", PASSWORD, "--json"]);
+    let out = glc(dir, &["user", "create", "--email", "A@B.fr", "--password", PASSWORD]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}

@@ -1,0 +1,96 @@
+//! The Config OP plan (`oidcc-config-certification-test-plan`).
+
+use serde_json::Value;
+
+use crate::support::TestServer;
+
+#[tokio::test]
+async fn oidcc_discovery_endpoint_verification() {
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let m: Value = response.json().await.unwrap();
+
+    assert_eq!(m["issuer"], server.base, "issuer equals the discovery URL prefix");
+    for endpoint in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+    ] {
+        let url = m[endpoint].as_str().unwrap_or_else(|| panic!("{endpoint} missing"));
+        assert!(url.starts_with(&server.base), "{endpoint} under the issuer");
+    }
+    let list = |name: &str| -> Vec<String> {
+        m[name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is not an array"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(list("scopes_supported").contains(&"openid".to_owned()));
+    assert_eq!(list("response_types_supported"), ["code"]);
+    assert!(list("subject_types_supported").iter().all(|s| s == "public" || s == "pairwise"));
+    assert!(list("id_token_signing_alg_values_supported").contains(&"RS256".to_owned()));
+    assert_eq!(list("code_challenge_methods_supported"), ["S256"]);
+    assert!(list("grant_types_supported").contains(&"authorization_code".to_owned()));
+    assert!(list("claims_supported").contains(&"sub".to_owned()));
+    assert_eq!(m["claims_parameter_supported"], true);
+    assert_eq!(m["request_parameter_supported"], false);
+    assert_eq!(m["request_uri_parameter_supported"], false);
+    assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+    for tag in list("ui_locales_supported").iter().chain(list("claims_locales_supported").iter()) {
+        assert!(tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "BCP 47 tag {tag}");
+    }
+    // Only names the OpenID and IANA registries define.
+    let known = [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "scopes_supported",
+        "response_types_supported",
+        "response_modes_supported",
+        "grant_types_supported",
+        "subject_types_supported",
+        "id_token_signing_alg_values_supported",
+        "token_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+        "code_challenge_methods_supported",
+        "claims_supported",
+        "claims_parameter_supported",
+        "request_parameter_supported",
+        "request_uri_parameter_supported",
+        "acr_values_supported",
+        "prompt_values_supported",
+        "display_values_supported",
+        "ui_locales_supported",
+        "claims_locales_supported",
+        "authorization_response_iss_parameter_supported",
+    ];
+    for key in m.as_object().unwrap().keys() {
+        assert!(known.contains(&key.as_str()), "unknown metadata {key}");
+    }
+
+    // The JWKS: well-formed public keys, one per algorithm, each with a unique kid.
+    let jwks: Value = reqwest::get(m["jwks_uri"].as_str().unwrap()).await.unwrap().json().await.unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    let mut kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    kids.dedup();
+    assert_eq!(kids.len(), keys.len());
+    for key in keys {
+        assert_eq!(key["use"], "sig");
+        assert!(["RSA", "EC", "OKP"].contains(&key["kty"].as_str().unwrap()));
+        for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
+            assert!(key.get(private).is_none(), "private member {private} published");
+        }
+    }
+}

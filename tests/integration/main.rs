@@ -1,0 +1,12 @@
+//! The one integration-test binary: the real server on an ephemeral port per test, driven as
+//! clients and browsers drive it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod basic_op;
+mod cli;
+mod config_op;
+mod flows;
+mod malformed;
+mod rp;
+mod support;

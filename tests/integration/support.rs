@@ -1,0 +1,368 @@
+//! The harness: a real server per test (its own SQLite file, keys and clock), a cookie-keeping
+//! browser, and helpers that drive the authorization code flow as a client would.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use glc::clock::ShiftedClock;
+use glc::config::Config;
+use glc::identity::user::{self, NewUser, User};
+use glc::oauth::client::{self, AuthMethod, ClientSpec, GrantType};
+use glc::provider::Provider;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const REDIRECT_URI: &str = "http://127.0.0.1:1/cb";
+
+pub struct TestServer {
+    pub base: String,
+    pub provider: Arc<Provider>,
+    pub clock: Arc<ShiftedClock>,
+    pub dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestClient {
+    pub id: String,
+    pub secret: Option<String>,
+    pub auth: AuthMethod,
+    pub redirect_uri: String,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = Config {
+            issuer: format!("http://127.0.0.1:{}", addr.port()),
+            bind: addr.to_string(),
+            database_url: format!("sqlite:{}", dir.path().join("glc.db").display()),
+            keys_dir: dir.path().join("keys"),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        config.validate().unwrap();
+        let clock = Arc::new(ShiftedClock::default());
+        let provider = glc::app::build_provider(config, clock.clone()).await.unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(glc::app::serve(provider.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        TestServer { base: format!("http://{addr}"), provider, clock, dir, _stop: stop }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn resident(&self, email: &str) -> User {
+        let new = NewUser {
+            email: email.into(),
+            password: Some(PASSWORD.into()),
+            given_name: Some("Camille".into()),
+            family_name: Some("Martin".into()),
+        };
+        user::create(&self.provider.db, &self.provider.passwords, new, self.provider.now()).await.unwrap()
+    }
+
+    pub async fn register(&self, spec: ClientSpec) -> TestClient {
+        let auth = spec.auth_method;
+        let redirect_uri = spec.redirect_uris.first().cloned().unwrap_or_default();
+        let registered = client::register(&self.provider.db, spec, self.provider.now()).await.unwrap();
+        TestClient { id: registered.client.client_id, secret: registered.client_secret, auth, redirect_uri }
+    }
+
+    pub fn web_spec(name: &str) -> ClientSpec {
+        ClientSpec { name: name.into(), redirect_uris: vec![REDIRECT_URI.into()], ..ClientSpec::default() }
+    }
+
+    /// A confidential web client (client_secret_basic, code + refresh).
+    pub async fn web_client(&self) -> TestClient {
+        self.register(Self::web_spec("Portail Lyon")).await
+    }
+
+    pub async fn public_client(&self) -> TestClient {
+        self.register(ClientSpec {
+            auth_method: AuthMethod::None,
+            redirect_uris: vec!["http://127.0.0.1:2/native".into()],
+            ..Self::web_spec("App mobile")
+        })
+        .await
+    }
+
+    pub async fn service_client(&self, scopes: &str, resources: &[&str]) -> TestClient {
+        self.register(ClientSpec {
+            name: "GRU".into(),
+            redirect_uris: vec![],
+            grant_types: vec![GrantType::ClientCredentials],
+            scopes: Some(glc::oauth::scope::Scopes::parse(scopes).unwrap()),
+            resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+            ..ClientSpec::default()
+        })
+        .await
+    }
+
+    pub async fn commune(&self, name: &str) -> String {
+        glc::partners::create_commune(&self.provider.db, name, None, self.provider.now()).await.unwrap().id
+    }
+
+    /// An authorization request URL: the defaults, overridden or extended by `extra`.
+    pub fn authorize_url(&self, client: &TestClient, extra: &[(&str, &str)]) -> String {
+        let mut params: Vec<(&str, &str)> = vec![
+            ("client_id", &client.id),
+            ("redirect_uri", &client.redirect_uri),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("state", "st4te"),
+            ("nonce", "n0nce"),
+        ];
+        for (k, v) in extra {
+            params.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                params.push((k, v));
+            }
+        }
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        format!("{}/authorize?{query}", self.base)
+    }
+
+    /// The whole browser part of the code flow: open, log in and consent when asked; returns
+    /// the callback parameters.
+    pub async fn authorize(
+        &self,
+        browser: &Browser,
+        client: &TestClient,
+        extra: &[(&str, &str)],
+    ) -> HashMap<String, String> {
+        let mut landing = browser.open(&self.authorize_url(client, extra)).await;
+        if landing.is_login_page() {
+            landing = browser.login(&landing, "camille@lyon.fr", PASSWORD).await;
+        }
+        if landing.is_consent_page() {
+            landing = browser.submit(&landing, &[("decision", "allow")]).await;
+        }
+        landing.callback()
+    }
+
+    /// POSTs a form to the token endpoint (or another), authenticating as `client`.
+    pub async fn post_as(&self, path: &str, client: &TestClient, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let http = reqwest::Client::new();
+        let mut form: Vec<(&str, &str)> = form.to_vec();
+        let mut request = http.post(self.url(path));
+        match client.auth {
+            AuthMethod::ClientSecretBasic => {
+                request = request.basic_auth(&client.id, client.secret.as_deref());
+            }
+            AuthMethod::ClientSecretPost => {
+                form.push(("client_id", &client.id));
+                form.push(("client_secret", client.secret.as_deref().unwrap_or_default()));
+            }
+            _ => form.push(("client_id", &client.id)),
+        }
+        let response = request.form(&form).send().await.unwrap();
+        let status = response.status();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn redeem(&self, client: &TestClient, code: &str, extra: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut form =
+            vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", client.redirect_uri.as_str())];
+        form.extend_from_slice(extra);
+        self.post_as("/token", client, &form).await
+    }
+
+    /// Logs a resident in and returns the token response.
+    pub async fn tokens(&self, browser: &Browser, client: &TestClient, extra: &[(&str, &str)]) -> Value {
+        let callback = self.authorize(browser, client, extra).await;
+        let code = callback.get("code").unwrap_or_else(|| panic!("no code: {callback:?}"));
+        let (status, body) = self.redeem(client, code, &[]).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn userinfo(&self, access_token: &str) -> (StatusCode, Value) {
+        let response =
+            reqwest::Client::new().get(self.url("/userinfo")).bearer_auth(access_token).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Decodes a JWT's claims without verifying (the tests verify with openidconnect where it
+/// matters).
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+pub fn jwt_header(token: &str) -> Value {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
+}
+
+/// Where a navigation ended.
+#[derive(Debug)]
+pub enum Landing {
+    /// One of our pages.
+    Page { status: u16, html: String, url: String },
+    /// A redirect leaving the provider (to a client).
+    Redirect(url::Url),
+    /// A form_post response page.
+    FormPost { action: String, fields: HashMap<String, String> },
+}
+
+impl Landing {
+    pub fn html(&self) -> &str {
+        match self {
+            Landing::Page { html, .. } => html,
+            other => panic!("expected a page, got {other:?}"),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Landing::Page { status, .. } => *status,
+            other => panic!("expected a page, got {other:?}"),
+        }
+    }
+
+    pub fn is_login_page(&self) -> bool {
+        matches!(self, Landing::Page { html, .. } if html.contains("name=\"password\""))
+    }
+
+    pub fn is_consent_page(&self) -> bool {
+        matches!(self, Landing::Page { html, .. } if html.contains("name=\"decision\""))
+    }
+
+    /// The `lang` of the page.
+    pub fn lang(&self) -> String {
+        let html = self.html();
+        let start = html.find("<html lang=\"").unwrap() + 12;
+        html[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// The parameters delivered to the client.
+    pub fn callback(&self) -> HashMap<String, String> {
+        match self {
+            Landing::Redirect(url) => url.query_pairs().into_owned().collect(),
+            Landing::FormPost { fields, .. } => fields.clone(),
+            Landing::Page { status, html, .. } => {
+                panic!("expected a redirect to the client, got page {status}: {html}")
+            }
+        }
+    }
+}
+
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(server: &TestServer) -> Browser {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, base: server.base.clone() }
+    }
+
+    pub async fn open(&self, url: &str) -> Landing {
+        let response = self.http.get(url).send().await.unwrap();
+        self.follow(response).await
+    }
+
+    /// Follows redirects within the provider; stops at a page or at a redirect leaving it.
+    pub async fn follow(&self, mut response: reqwest::Response) -> Landing {
+        loop {
+            let url = response.url().clone();
+            if response.status().is_redirection() {
+                let location = response.headers().get("location").unwrap().to_str().unwrap().to_owned();
+                let next = url.join(&location).unwrap();
+                if !next.as_str().starts_with(&self.base) {
+                    return Landing::Redirect(next);
+                }
+                response = self.http.get(next).send().await.unwrap();
+                continue;
+            }
+            let status = response.status().as_u16();
+            let html = response.text().await.unwrap();
+            if html.contains("id=\"response\"") {
+                let (action, fields) = parse_form(&html);
+                return Landing::FormPost { action, fields };
+            }
+            return Landing::Page { status, html, url: url.to_string() };
+        }
+    }
+
+    /// Submits the page's form with its hidden fields plus `fields`.
+    pub async fn submit(&self, page: &Landing, fields: &[(&str, &str)]) -> Landing {
+        let Landing::Page { html, url, .. } = page else { panic!("no form on {page:?}") };
+        let (action, mut form) = parse_form(html);
+        for (k, v) in fields {
+            form.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let target = url::Url::parse(url).unwrap().join(&action).unwrap();
+        let response = self.http.post(target).form(&form).send().await.unwrap();
+        self.follow(response).await
+    }
+
+    pub async fn login(&self, page: &Landing, email: &str, password: &str) -> Landing {
+        assert!(page.is_login_page(), "expected the login page, got {page:?}");
+        self.submit(page, &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Landing {
+        let response = self.http.post(url).form(form).send().await.unwrap();
+        self.follow(response).await
+    }
+
+    pub async fn raw_get(&self, url: &str) -> reqwest::Response {
+        self.http.get(url).send().await.unwrap()
+    }
+}
+
+/// The first form of a page: its action and the values of its inputs.
+pub fn parse_form(html: &str) -> (String, HashMap<String, String>) {
+    let form_start = html.find("<form").expect("a form");
+    let form_tag = &html[form_start..form_start + html[form_start..].find('>').unwrap()];
+    let action = attribute(form_tag, "action").unwrap_or_default();
+    let mut fields = HashMap::new();
+    let mut rest = &html[form_start..];
+    while let Some(i) = rest.find("<input") {
+        let tag = &rest[i..i + rest[i..].find('>').unwrap()];
+        if let Some(name) = attribute(tag, "name") {
+            fields.insert(name, attribute(tag, "value").unwrap_or_default());
+        }
+        rest = &rest[i + 6..];
+    }
+    (action, fields)
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')?;
+    Some(unescape(&tag[start..start + end]))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
