@@ -164,6 +164,12 @@ pub struct ClientCreate {
     /// Require PKCE (always required for public clients).
     #[arg(long)]
     require_pkce: bool,
+    /// Keep one refresh token for the grant's life instead of a new one at each use.
+    #[arg(long)]
+    no_refresh_rotation: bool,
+    /// Seconds a just-rotated refresh token is still accepted (0 to 60).
+    #[arg(long, default_value_t = 0)]
+    refresh_grace_seconds: i64,
     #[arg(long)]
     json: bool,
 }
@@ -295,6 +301,8 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
         subject_type: SubjectType::parse(&args.subject_type).context("subject type")?,
         id_token_alg: SigningAlg::parse(&args.id_token_alg).context("id token alg")?,
         require_pkce: args.require_pkce,
+        rotate_refresh_tokens: !args.no_refresh_rotation,
+        refresh_grace_seconds: args.refresh_grace_seconds,
         ..ClientSpec::default()
     };
     if !args.grant_types.is_empty() {

@@ -26,3 +26,20 @@ pub fn removal(base: &str, https: bool) -> Cookie<'static> {
     cookie.make_removal();
     cookie
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_issuers_get_host_prefixed_secure_cookies() {
+        let secure = build(SESSION, "v".into(), true).to_string();
+        assert!(secure.starts_with("__Host-glc_session=v"), "{secure}");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(secure.contains(attribute), "{attribute} missing in {secure}");
+        }
+        assert!(!secure.contains("Domain"), "__Host- cookies have no Domain");
+        let local = build(SESSION, "v".into(), false).to_string();
+        assert!(local.starts_with("glc_session=v") && !local.contains("Secure"), "{local}");
+    }
+}

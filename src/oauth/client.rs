@@ -180,7 +180,15 @@ pub struct ClientSpec {
     pub subject_type: SubjectType,
     pub id_token_alg: SigningAlg,
     pub require_pkce: bool,
+    /// Issue a new refresh token at each use (RFC 9700 §4.14.2); on by default.
+    pub rotate_refresh_tokens: bool,
+    /// Seconds during which a just-rotated refresh token is still accepted (lost responses on
+    /// flaky mobile networks); 0 by default.
+    pub refresh_grace_seconds: i64,
 }
+
+/// Longest refresh grace window an administrator may set.
+pub const MAX_REFRESH_GRACE_SECONDS: i64 = 60;
 
 impl Default for ClientSpec {
     fn default() -> Self {
@@ -199,6 +207,8 @@ impl Default for ClientSpec {
             // The OpenID Registration default.
             id_token_alg: SigningAlg::RS256,
             require_pkce: false,
+            rotate_refresh_tokens: true,
+            refresh_grace_seconds: 0,
         }
     }
 }
@@ -247,8 +257,8 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
         subject_type: spec.subject_type.as_str().to_owned(),
         id_token_alg: spec.id_token_alg.as_str().to_owned(),
         require_pkce: spec.require_pkce,
-        rotate_refresh_tokens: true,
-        refresh_grace_seconds: 0,
+        rotate_refresh_tokens: spec.rotate_refresh_tokens,
+        refresh_grace_seconds: spec.refresh_grace_seconds,
         created_at: now,
     };
     clients::insert(db, &row).await?;
@@ -269,6 +279,9 @@ fn invalid(msg: impl Into<String>) -> RegistrationError {
 pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     if spec.name.trim().is_empty() || spec.name.len() > 200 {
         return Err(invalid("name must be 1 to 200 characters"));
+    }
+    if !(0..=MAX_REFRESH_GRACE_SECONDS).contains(&spec.refresh_grace_seconds) {
+        return Err(invalid(format!("the refresh grace window must be 0 to {MAX_REFRESH_GRACE_SECONDS} seconds")));
     }
     if spec.grant_types.is_empty() {
         return Err(invalid("at least one grant type is required"));

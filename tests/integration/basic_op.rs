@@ -359,6 +359,13 @@ async fn oidcc_ui_locales() {
     let french = browser.open(&server.authorize_url(&client, &[])).await;
     assert_eq!(french.lang(), "fr", "French by default");
     assert!(french.html().contains("Se connecter"));
+
+    // Without ui_locales, the browser's Accept-Language decides.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept-language", "en-US,en;q=0.9,fr;q=0.5".parse().unwrap());
+    let english_browser = reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap();
+    let html = english_browser.get(server.authorize_url(&client, &[])).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\""), "{html}");
 }
 
 #[tokio::test]

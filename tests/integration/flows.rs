@@ -17,6 +17,27 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 #[tokio::test]
+async fn a_resource_server_validates_access_tokens_with_the_jwks_alone() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let tokens = server.tokens(&Browser::new(&server), &client, &[]).await;
+    let at = str_of(&tokens, "access_token");
+    let jwks: Value = reqwest::get(server.url("/jwks")).await.unwrap().json().await.unwrap();
+    let kid = jwt_header(at)["kid"].as_str().unwrap().to_owned();
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).unwrap();
+    let jwk = josekit::jwk::Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap();
+    let verifier = josekit::jws::ES256.verifier_from_jwk(&jwk).unwrap();
+    let (payload, header) = josekit::jwt::decode_with_verifier(at, &verifier).unwrap();
+    assert_eq!(header.token_type(), Some("at+jwt"));
+    assert_eq!(payload.issuer(), Some(server.base.as_str()));
+    assert_eq!(payload.audience(), Some(vec![server.base.as_str()]));
+    for claim in ["exp", "iat", "jti", "client_id", "scope", "sub"] {
+        assert!(payload.claim(claim).is_some(), "{claim}");
+    }
+}
+
+#[tokio::test]
 async fn authorization_codes_expire() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
@@ -70,6 +91,35 @@ async fn refresh_token_reuse_revokes_the_whole_grant() {
     let (status, body) = refresh(rt2).await;
     assert_eq!((status.as_u16(), str_of(&body, "error")), (400, "invalid_grant"), "the newest token is revoked too");
     assert_eq!(server.userinfo(str_of(&second, "access_token")).await.0, 401);
+}
+
+#[tokio::test]
+async fn refresh_rotation_and_its_grace_window_are_per_client() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let refresh = |client: crate::support::TestClient, rt: String| {
+        let server = &server;
+        async move { server.post_as("/token", &client, &[("grant_type", "refresh_token"), ("refresh_token", &rt)]).await }
+    };
+    // A grace window: a retry with the just-rotated token within it still works.
+    let lenient = server.register(ClientSpec { refresh_grace_seconds: 10, ..TestServer::web_spec("Mobile") }).await;
+    let tokens = server.tokens(&Browser::new(&server), &lenient, &[("scope", "openid offline_access")]).await;
+    let rt1 = str_of(&tokens, "refresh_token").to_owned();
+    assert_eq!(refresh(lenient.clone(), rt1.clone()).await.0, 200);
+    server.clock.advance(5);
+    assert_eq!(refresh(lenient.clone(), rt1.clone()).await.0, 200, "within the grace window");
+    server.clock.advance(6);
+    assert_eq!(refresh(lenient.clone(), rt1).await.0, 400, "after it: reuse, the grant is revoked");
+
+    // No rotation: the same refresh token serves again and again.
+    let fixed = server.register(ClientSpec { rotate_refresh_tokens: false, ..TestServer::web_spec("Kiosque") }).await;
+    let tokens = server.tokens(&Browser::new(&server), &fixed, &[("scope", "openid offline_access")]).await;
+    let rt = str_of(&tokens, "refresh_token").to_owned();
+    for _ in 0..2 {
+        let (status, body) = refresh(fixed.clone(), rt.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("refresh_token").is_none(), "the client keeps its token");
+    }
 }
 
 #[tokio::test]
