@@ -11,19 +11,28 @@ use crate::config::Config;
 use crate::http::{AppState, router};
 use crate::identity::password::PasswordHasherPool;
 use crate::provider::Provider;
-use crate::signing::KeySet;
+use crate::signing::KeyRing;
 use crate::store::ephemeral::ShortLived;
+use crate::store::ephemeral_redis::RedisStore;
 use crate::store::{Db, PoolSettings};
 
 /// Connects the database (applying migrations), loads or generates the keys, and assembles
 /// the provider.
 pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Result<Arc<Provider>> {
     let db = open_database(&config).await?;
-    let keys = KeySet::load_or_generate(&config.keys_dir, clock.now())
+    let keys = KeyRing::load(&config.keys_dir, clock.now())
         .with_context(|| format!("loading signing keys from {}", config.keys_dir.display()))?;
     let passwords = PasswordHasherPool::new(config.hash_concurrency()).context("initialising the password hasher")?;
-    let ephemeral = ShortLived::in_memory(clock.clone());
-    Ok(Arc::new(Provider { config, db, ephemeral, keys, clock, passwords }))
+    let ephemeral = match &config.redis_url {
+        Some(url) => {
+            let timeout = Duration::from_millis(config.redis_timeout_ms);
+            let redis =
+                RedisStore::connect(url, &config.redis_key_prefix, timeout).await.context("connecting to Redis")?;
+            ShortLived::Redis(redis)
+        }
+        None => ShortLived::in_memory(clock.clone()),
+    };
+    Ok(Arc::new(Provider { config, db, ephemeral: Arc::new(ephemeral), keys, clock, passwords }))
 }
 
 /// Opens the configured database and brings its schema up to date.
@@ -43,6 +52,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    spawn_key_reloader(&provider);
     let state = AppState::new(provider).context("loading page templates")?;
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await.context("serving HTTP")
 }
@@ -62,4 +72,24 @@ pub async fn shutdown_signal() {
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// Rereads the keys directory every `keys_reload_seconds`, so a rotation made on any instance
+/// (or by `glc keys rotate`) is published and used by all. Stops with the provider.
+fn spawn_key_reloader(provider: &Arc<Provider>) {
+    let weak = Arc::downgrade(provider);
+    let every = Duration::from_secs(provider.config.keys_reload_seconds.max(1));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(provider) = weak.upgrade() else { return };
+            match provider.keys.reload_if_changed(provider.now()) {
+                Ok(true) => tracing::info!("signing keys reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "signing keys could not be reloaded; keeping the current ones"),
+            }
+        }
+    });
 }

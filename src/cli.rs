@@ -182,7 +182,7 @@ pub enum KeysCommand {
         json: bool,
     },
     /// Add a new key per algorithm (or the given ones); the newest signs, older ones stay
-    /// published. Running servers use it after a restart.
+    /// published. Running servers pick it up within `keys_reload_seconds`.
     Rotate {
         #[arg(long = "alg", value_parser = ["RS256", "ES256", "EdDSA"])]
         algs: Vec<String>,

@@ -26,8 +26,15 @@ pub struct Config {
     pub database_acquire_timeout_seconds: u64,
     /// Redis for shared short-lived state across instances; unset = in-process.
     pub redis_url: Option<String>,
+    /// Prepended to every Redis key, so several deployments (or test runs) can share a Redis.
+    pub redis_key_prefix: String,
+    /// A Redis command (or connection attempt) failing after this long makes the request fail
+    /// fast with 503 instead of hanging.
+    pub redis_timeout_ms: u64,
     /// Where signing keys are generated on first start and read afterwards.
     pub keys_dir: PathBuf,
+    /// How often the keys directory is checked for a rotation made elsewhere.
+    pub keys_reload_seconds: u64,
     /// `text` or `json` logs.
     pub log_format: LogFormat,
     /// Concurrent password hashes (argon2id holds 19 MiB and one core for ~15 ms each).
@@ -73,7 +80,10 @@ impl Default for Config {
             database_max_connections: 10,
             database_acquire_timeout_seconds: 5,
             redis_url: None,
+            redis_key_prefix: "glc:".to_owned(),
+            redis_timeout_ms: 1000,
             keys_dir: PathBuf::from("keys"),
+            keys_reload_seconds: 30,
             log_format: LogFormat::Text,
             password_hash_concurrency: 0,
             lifetimes: Lifetimes::default(),

@@ -5,7 +5,9 @@
 use crate::clock::{SharedClock, UnixTime};
 use crate::config::Config;
 use crate::identity::password::PasswordHasherPool;
-use crate::signing::KeySet;
+use std::sync::Arc;
+
+use crate::signing::{KeyRing, KeySet};
 use crate::store::Db;
 use crate::store::ephemeral::ShortLived;
 
@@ -13,8 +15,8 @@ use crate::store::ephemeral::ShortLived;
 pub struct Provider {
     pub config: Config,
     pub db: Db,
-    pub ephemeral: ShortLived,
-    pub keys: KeySet,
+    pub ephemeral: Arc<ShortLived>,
+    pub keys: KeyRing,
     pub clock: SharedClock,
     pub passwords: PasswordHasherPool,
 }
@@ -22,6 +24,11 @@ pub struct Provider {
 impl Provider {
     pub fn now(&self) -> UnixTime {
         self.clock.now()
+    }
+
+    /// The signing keys in use (reloaded when the keys directory changes).
+    pub fn keys(&self) -> Arc<KeySet> {
+        self.keys.current()
     }
 
     pub fn issuer(&self) -> &str {

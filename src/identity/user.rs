@@ -191,7 +191,11 @@ pub async fn authenticate(
     if password.len() > MAX_PASSWORD_BYTES || email.len() > 254 {
         return Err(LoginError::InvalidCredentials);
     }
-    let user = users::find_by_email(db, &normalize_email(email)).await?.map(User::from);
+    let user = if email.chars().any(char::is_control) {
+        None
+    } else {
+        users::find_by_email(db, &normalize_email(email)).await?.map(User::from)
+    };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = hasher.verify(password.to_owned(), stored).await?;
     match user {

@@ -70,7 +70,7 @@ pub fn issue(provider: &Provider, spec: NewAccessToken<'_>) -> Result<(String, i
     if let Some(acr) = spec.acr {
         claims.insert("acr".into(), acr.into());
     }
-    let token = provider.keys.sign(SigningAlg::ES256, Some(TYP), &claims)?;
+    let token = provider.keys().sign(SigningAlg::ES256, Some(TYP), &claims)?;
     Ok((token, lifetime))
 }
 
@@ -80,7 +80,7 @@ fn invalid() -> OAuthError {
 
 /// Verifies signature, type, issuer and expiry (RFC 9068 §4). Does not check revocation.
 pub fn verify(provider: &Provider, token: &str) -> Result<AccessToken, OAuthError> {
-    let jwt = provider.keys.verify(token).map_err(|_| invalid())?;
+    let jwt = provider.keys().verify(token).map_err(|_| invalid())?;
     let typ_ok = jwt.typ().is_some_and(|t| t.eq_ignore_ascii_case(TYP) || t.eq_ignore_ascii_case("application/at+jwt"));
     if !typ_ok || jwt.str_claim("iss") != Some(provider.issuer()) {
         return Err(invalid());

@@ -177,7 +177,7 @@ fn check_parameters(
 /// §3.1.2.1); its `sub` is compared later with the session's resident.
 fn check_id_token_hint(provider: &Provider, client: &Client, hint: &str) -> Result<String, OAuthError> {
     let invalid = || OAuthError::invalid_request("id_token_hint is not an ID token issued by this provider");
-    let token = provider.keys.verify(hint).map_err(|_| invalid())?;
+    let token = provider.keys().verify(hint).map_err(|_| invalid())?;
     if token.str_claim("iss") != Some(provider.issuer()) {
         return Err(invalid());
     }

@@ -155,7 +155,9 @@ impl Client {
 }
 
 pub async fn find(db: &Db, client_id: &str) -> Result<Option<Client>, StoreError> {
-    if client_id.len() > 128 {
+    // Client ids are printable ASCII; anything else (a NUL byte, which PostgreSQL refuses in
+    // text) is simply unknown.
+    if client_id.len() > 128 || !client_id.bytes().all(|b| b.is_ascii_graphic()) {
         return Ok(None);
     }
     clients::find_by_id(db, client_id).await?.map(Client::from_row).transpose()

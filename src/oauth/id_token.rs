@@ -48,7 +48,7 @@ pub fn issue(provider: &Provider, client: &Client, facts: IdTokenFacts<'_>) -> R
     if let Some(at) = facts.access_token {
         claims.insert("at_hash".into(), token_hash(client.id_token_alg, at).into());
     }
-    Ok(provider.keys.sign(client.id_token_alg, None, &claims)?)
+    Ok(provider.keys().sign(client.id_token_alg, None, &claims)?)
 }
 
 /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the token, with the hash of

@@ -28,6 +28,7 @@ pub struct Interaction {
     /// Set once the resident authenticated within this interaction (so `prompt=login` and
     /// `max_age` are satisfied by that login and do not loop).
     pub authenticated: bool,
+    pub expires_at: i64,
 }
 
 fn key(id: &str) -> String {
@@ -48,6 +49,7 @@ pub async fn start(
         binding_digest: secrets::digest(&binding),
         locale: locale.to_owned(),
         authenticated: false,
+        expires_at: provider.now() + provider.config.lifetimes.interaction,
     };
     save(provider, &id, &interaction).await?;
     Ok((id, binding, interaction))
@@ -55,7 +57,8 @@ pub async fn start(
 
 pub async fn save(provider: &Provider, id: &str, interaction: &Interaction) -> Result<(), OAuthError> {
     let json = serde_json::to_string(interaction).map_err(|_| OAuthError::server_error())?;
-    provider.ephemeral.put(&key(id), json, provider.config.lifetimes.interaction).await?;
+    let ttl = (interaction.expires_at - provider.now()).max(1);
+    provider.ephemeral.put(&key(id), json, ttl).await?;
     Ok(())
 }
 
@@ -66,6 +69,9 @@ pub async fn load(provider: &Provider, id: &str, binding: Option<&str>) -> Resul
     }
     let Some(json) = provider.ephemeral.get(&key(id)).await? else { return Ok(None) };
     let Ok(interaction) = serde_json::from_str::<Interaction>(&json) else { return Ok(None) };
+    if interaction.expires_at <= provider.now() {
+        return Ok(None);
+    }
     match binding {
         Some(b) if secrets::matches_digest(b, &interaction.binding_digest) => Ok(Some(interaction)),
         _ => Ok(None),
@@ -141,7 +147,7 @@ fn session_satisfies(
         return false;
     }
     if let Some(hint) = &request.hint_subject
-        && *hint != subject::for_client(client, &session.user_id, provider.keys.pairwise_secret())
+        && *hint != subject::for_client(client, &session.user_id, provider.keys().pairwise_secret())
     {
         return false;
     }

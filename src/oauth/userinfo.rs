@@ -31,6 +31,6 @@ pub async fn claims_for(provider: &Provider, token: &str) -> Result<Map<String, 
     let client = client::find(&provider.db, &grant.client_id).await?.ok_or_else(invalid)?;
     let claims_request: ClaimsRequest = serde_json::from_str(&grant.claims).unwrap_or_default();
     let mut out = claims::values(&user, claims::userinfo_claim_names(&at.scope, &claims_request));
-    out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys.pairwise_secret()).into());
+    out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys().pairwise_secret()).into());
     Ok(out)
 }

@@ -7,6 +7,8 @@
 
 pub mod jwt;
 pub mod keys;
+pub mod ring;
 
 pub use jwt::{JwtError, VerifiedJwt};
 pub use keys::{KeyError, KeySet, SigningAlg};
+pub use ring::KeyRing;

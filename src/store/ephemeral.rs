@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::ephemeral_redis::RedisStore;
 use crate::clock::{SharedClock, UnixTime};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,14 +28,32 @@ pub enum Taken {
     Missing,
 }
 
+/// The configured short-lived store. Callers also check the expiry they store in values
+/// against the injected clock, so behaviour does not depend on which store expires first.
 #[derive(Debug)]
 pub enum ShortLived {
     Memory(MemoryStore),
+    Redis(RedisStore),
 }
 
 impl ShortLived {
     pub fn in_memory(clock: SharedClock) -> Self {
         ShortLived::Memory(MemoryStore::new(clock))
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            ShortLived::Memory(_) => "memory",
+            ShortLived::Redis(_) => "redis",
+        }
+    }
+
+    /// Reachability, for readiness.
+    pub async fn ping(&self) -> Result<(), EphemeralError> {
+        match self {
+            ShortLived::Memory(_) => Ok(()),
+            ShortLived::Redis(r) => r.ping().await,
+        }
     }
 
     pub async fn put(&self, key: &str, value: String, ttl_seconds: i64) -> Result<(), EphemeralError> {
@@ -43,12 +62,14 @@ impl ShortLived {
                 m.put(key, Slot::Live(value), ttl_seconds);
                 Ok(())
             }
+            ShortLived::Redis(r) => r.put(key, value, ttl_seconds).await,
         }
     }
 
     pub async fn get(&self, key: &str) -> Result<Option<String>, EphemeralError> {
         match self {
             ShortLived::Memory(m) => Ok(m.get_live(key)),
+            ShortLived::Redis(r) => r.get(key).await,
         }
     }
 
@@ -58,6 +79,7 @@ impl ShortLived {
                 m.delete(key);
                 Ok(())
             }
+            ShortLived::Redis(r) => r.delete(key).await,
         }
     }
 
@@ -74,6 +96,7 @@ impl ShortLived {
                 m.put(key, Slot::SingleUse { value, tombstone }, ttl_seconds);
                 Ok(())
             }
+            ShortLived::Redis(r) => r.put_single_use(key, value, tombstone, ttl_seconds).await,
         }
     }
 
@@ -83,6 +106,7 @@ impl ShortLived {
     pub async fn take(&self, key: &str, tombstone_ttl: i64) -> Result<Taken, EphemeralError> {
         match self {
             ShortLived::Memory(m) => Ok(m.take(key, tombstone_ttl)),
+            ShortLived::Redis(r) => r.take(key, tombstone_ttl).await,
         }
     }
 
@@ -90,6 +114,7 @@ impl ShortLived {
     pub async fn incr(&self, key: &str, ttl_seconds: i64) -> Result<i64, EphemeralError> {
         match self {
             ShortLived::Memory(m) => Ok(m.incr(key, ttl_seconds)),
+            ShortLived::Redis(r) => r.incr(key, ttl_seconds).await,
         }
     }
 }

@@ -12,6 +12,7 @@
 pub mod clients;
 pub mod consents;
 pub mod ephemeral;
+pub mod ephemeral_redis;
 pub mod grants;
 pub mod partners;
 pub mod refresh_tokens;

@@ -10,6 +10,11 @@ use crate::support::{Browser, PASSWORD, TestClient, TestServer};
 use glc::oauth::client::AuthMethod;
 
 fn glc(dir: &Path, args: &[&str]) -> Output {
+    glc_on(dir, &format!("sqlite:{}", dir.join("glc.db").display()), args)
+}
+
+/// Runs `glc` on the database `database_url` with the keys of `dir`.
+fn glc_on(dir: &Path, database_url: &str, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_glc"));
     command.current_dir(dir).args(args);
     for (key, _) in std::env::vars() {
@@ -17,15 +22,15 @@ fn glc(dir: &Path, args: &[&str]) -> Output {
             command.env_remove(key);
         }
     }
-    command
-        .env("GLC_DATABASE_URL", format!("sqlite:{}", dir.join("glc.db").display()))
-        .env("GLC_KEYS_DIR", dir.join("keys"))
-        .output()
-        .unwrap()
+    command.env("GLC_DATABASE_URL", database_url).env("GLC_KEYS_DIR", dir.join("keys")).output().unwrap()
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {
-    let out = glc(dir, args);
+    json_on(dir, &format!("sqlite:{}", dir.join("glc.db").display()), args)
+}
+
+fn json_on(dir: &Path, database_url: &str, args: &[&str]) -> Value {
+    let out = glc_on(dir, database_url, args);
     assert!(out.status.success(), "glc {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("glc {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
@@ -35,6 +40,8 @@ fn json(dir: &Path, args: &[&str]) -> Value {
 async fn clients_and_residents_created_by_the_cli_work_on_the_running_server() {
     let server = TestServer::start().await;
     let dir = server.dir.path();
+    let db = server.provider.config.database_url.clone();
+    let json = |dir: &Path, args: &[&str]| json_on(dir, &db, args);
     let partner = json(dir, &["partner", "create", "--name", "Vaulx-en-Velin", "--insee", "69256", "--json"]);
     assert_eq!(partner["id"], "vaulx-en-velin");
     json(

@@ -425,9 +425,10 @@ async fn wrong_password_and_unknown_email_get_the_same_answer_and_disabled_accou
     let page = browser.open(&server.authorize_url(&client, &[])).await;
     let wrong = browser.login(&page, "camille@lyon.fr", "not the password").await;
     let unknown = browser.login(&page, "nobody@lyon.fr", PASSWORD).await;
-    assert!(wrong.is_login_page() && unknown.is_login_page());
+    let garbage = browser.login(&page, "nul\0byte@lyon.fr", PASSWORD).await;
+    assert!(wrong.is_login_page() && unknown.is_login_page() && garbage.is_login_page());
     let message = |l: &Landing| l.html().contains("Adresse électronique ou mot de passe incorrect.");
-    assert!(message(&wrong) && message(&unknown));
+    assert!(message(&wrong) && message(&unknown) && message(&garbage));
 
     let tokens = server.tokens(&browser, &client, &[("scope", "openid offline_access")]).await;
     glc::store::users::update_disabled(&server.provider.db, &user.id, true, server.provider.now()).await.unwrap();

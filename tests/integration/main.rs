@@ -7,6 +7,7 @@ mod basic_op;
 mod cli;
 mod config_op;
 mod flows;
+mod instances;
 mod malformed;
 mod rp;
 mod support;

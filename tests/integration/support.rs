@@ -21,8 +21,56 @@ pub struct TestServer {
     pub base: String,
     pub provider: Arc<Provider>,
     pub clock: Arc<ShiftedClock>,
-    pub dir: tempfile::TempDir,
+    pub dir: Arc<tempfile::TempDir>,
+    /// Drops the test's PostgreSQL schema when the last instance using it is gone.
+    _schema: Option<Arc<PgSchema>>,
     _stop: oneshot::Sender<()>,
+}
+
+/// The backends of the run: PostgreSQL and Redis when `GLC_DATABASE_URL` / `GLC_REDIS_URL`
+/// name them (as `.ci/run` does), SQLite and the in-process store otherwise. A named backend
+/// that cannot be reached fails the test: never a silent fallback.
+fn env_backend(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A schema of its own in the shared PostgreSQL database, dropped at the end of the test.
+pub struct PgSchema {
+    admin_url: String,
+    name: String,
+}
+
+impl PgSchema {
+    async fn create(admin_url: &str) -> (PgSchema, String) {
+        let name = format!("glc_t_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("GLC_DATABASE_URL={admin_url} is set but PostgreSQL is unreachable: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&pool).await.unwrap();
+        pool.close().await;
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{name}");
+        (PgSchema { admin_url: admin_url.to_owned(), name }, url)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // The test's runtime is shutting down: drop the schema from a runtime of our own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE")))
+                        .execute(&pool)
+                        .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -40,24 +88,66 @@ impl TestServer {
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
+        let (schema, database_url) = match env_backend("GLC_DATABASE_URL") {
+            Some(url) if url.starts_with("postgres") => {
+                let (schema, url) = PgSchema::create(&url).await;
+                (Some(Arc::new(schema)), url)
+            }
+            _ => (None, format!("sqlite:{}", dir.path().join("glc.db").display())),
+        };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = Config {
             issuer: format!("http://127.0.0.1:{}", addr.port()),
             bind: addr.to_string(),
-            database_url: format!("sqlite:{}", dir.path().join("glc.db").display()),
+            database_url,
+            database_max_connections: 4,
+            redis_url: env_backend("GLC_REDIS_URL"),
+            redis_key_prefix: format!("glc-test:{}:", uuid::Uuid::new_v4().simple()),
             keys_dir: dir.path().join("keys"),
             ..Config::default()
         };
         adjust(&mut config);
+        Self::launch(config, listener, Arc::new(ShiftedClock::default()), Arc::new(dir), schema, None).await
+    }
+
+    /// Another instance of the same provider: same issuer, database, Redis, keys and clock,
+    /// its own port.
+    /// Without Redis the two in-process instances share one in-process store (the stand-in for
+    /// Redis in the embedded run); with Redis each has its own connection to it.
+    pub async fn another_instance(&self) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let config = Config { bind: listener.local_addr().unwrap().to_string(), ..self.provider.config.clone() };
+        let shared = self.provider.config.redis_url.is_none().then(|| self.provider.ephemeral.clone());
+        Self::launch(config, listener, self.clock.clone(), self.dir.clone(), self._schema.clone(), shared).await
+    }
+
+    async fn launch(
+        config: Config,
+        listener: TcpListener,
+        clock: Arc<ShiftedClock>,
+        dir: Arc<tempfile::TempDir>,
+        schema: Option<Arc<PgSchema>>,
+        shared_store: Option<Arc<glc::store::ephemeral::ShortLived>>,
+    ) -> TestServer {
         config.validate().unwrap();
-        let clock = Arc::new(ShiftedClock::default());
-        let provider = glc::app::build_provider(config, clock.clone()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut provider = glc::app::build_provider(config, clock.clone()).await.unwrap();
+        if let Some(store) = shared_store {
+            let mut own = Arc::try_unwrap(provider).unwrap();
+            own.ephemeral = store;
+            provider = Arc::new(own);
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(glc::app::serve(provider.clone(), listener, async move {
             let _ = stopped.await;
         }));
-        TestServer { base: format!("http://{addr}"), provider, clock, dir, _stop: stop }
+        TestServer { base: format!("http://{addr}"), provider, clock, dir, _schema: schema, _stop: stop }
+    }
+
+    /// The issuer (equal to `base` for a first instance).
+    pub fn issuer(&self) -> &str {
+        self.provider.issuer()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -277,6 +367,11 @@ impl Browser {
         Browser { http, base: server.base.clone() }
     }
 
+    /// The same browser (same cookies) talking to another instance.
+    pub fn via(&self, server: &TestServer) -> Browser {
+        Browser { http: self.http.clone(), base: server.base.clone() }
+    }
+
     pub async fn open(&self, url: &str) -> Landing {
         let response = self.http.get(url).send().await.unwrap();
         self.follow(response).await
@@ -312,7 +407,9 @@ impl Browser {
         for (k, v) in fields {
             form.insert((*k).to_owned(), (*v).to_owned());
         }
-        let target = url::Url::parse(url).unwrap().join(&action).unwrap();
+        // Relative actions go to this browser's instance (the page may come from another one).
+        let base = if action.starts_with('/') { format!("{}/", self.base) } else { url.clone() };
+        let target = url::Url::parse(&base).unwrap().join(&action).unwrap();
         let response = self.http.post(target).form(&form).send().await.unwrap();
         self.follow(response).await
     }

@@ -49,7 +49,7 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
         .ok_or_else(|| OAuthError::invalid_grant("the account is no longer active"))?;
     grant::create(provider, &code).await?;
 
-    let sub = subject::for_client(client, &user.id, provider.keys.pairwise_secret());
+    let sub = subject::for_client(client, &user.id, provider.keys().pairwise_secret());
     let (access_token, expires_in) = access_token::issue(
         provider,
         NewAccessToken {

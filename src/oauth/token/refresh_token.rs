@@ -49,7 +49,7 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
         None => granted,
     };
     let user = user::find(&provider.db, &grant_row.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid)?;
-    let sub = subject::for_client(client, &user.id, provider.keys.pairwise_secret());
+    let sub = subject::for_client(client, &user.id, provider.keys().pairwise_secret());
     let (access_token, expires_in) = access_token::issue(
         provider,
         NewAccessToken {
