@@ -46,15 +46,35 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Serves `provider` on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// Serves `provider` on `listener` until `shutdown` completes; then stops accepting and lets
+/// in-flight requests finish for up to `shutdown_grace_seconds`.
 pub async fn serve(
     provider: Arc<Provider>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    crate::telemetry::handle();
     spawn_key_reloader(&provider);
+    let grace = Duration::from_secs(provider.config.shutdown_grace_seconds);
     let state = AppState::new(provider).context("loading page templates")?;
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+    let signalled = Arc::new(tokio::sync::Notify::new());
+    let notify = signalled.clone();
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        notify.notify_one();
+    });
+    let deadline = async {
+        signalled.notified().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served.context("serving HTTP"),
+        () = deadline => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "in-flight requests still running after the grace period: exiting");
+            Ok(())
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -37,6 +37,11 @@ pub struct Config {
     pub keys_reload_seconds: u64,
     /// `text` or `json` logs.
     pub log_format: LogFormat,
+    /// Addresses or networks of the load balancers whose `Forwarded` / `X-Forwarded-*` headers
+    /// are believed (`["10.0.0.0/8"]`); from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<String>,
+    /// After SIGTERM, in-flight requests get this long to finish before the process exits.
+    pub shutdown_grace_seconds: u64,
     /// Concurrent password hashes (argon2id holds 19 MiB and one core for ~15 ms each).
     /// 0 = the number of cores.
     pub password_hash_concurrency: usize,
@@ -85,6 +90,8 @@ impl Default for Config {
             keys_dir: PathBuf::from("keys"),
             keys_reload_seconds: 30,
             log_format: LogFormat::Text,
+            trusted_proxies: Vec::new(),
+            shutdown_grace_seconds: 20,
             password_hash_concurrency: 0,
             lifetimes: Lifetimes::default(),
         }
@@ -157,6 +164,10 @@ impl Config {
         {
             return Err(ConfigError::Invalid { key: "redis_url", reason: "expected redis://…".to_owned() });
         }
+        for proxy in &self.trusted_proxies {
+            crate::http::client_address::Network::parse(proxy)
+                .map_err(|reason| ConfigError::Invalid { key: "trusted_proxies", reason })?;
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 key: "database_max_connections",
@@ -169,6 +180,11 @@ impl Config {
     /// True when the issuer is `https`: cookies then get the `__Host-` prefix and `Secure`.
     pub fn is_https(&self) -> bool {
         self.issuer.starts_with("https://")
+    }
+
+    /// The parsed `trusted_proxies` (validated at load).
+    pub fn trusted_networks(&self) -> Vec<crate::http::client_address::Network> {
+        self.trusted_proxies.iter().filter_map(|p| crate::http::client_address::Network::parse(p).ok()).collect()
     }
 
     pub fn hash_concurrency(&self) -> usize {

@@ -19,3 +19,4 @@ pub mod provider;
 pub mod secrets;
 pub mod signing;
 pub mod store;
+pub mod telemetry;

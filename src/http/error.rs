@@ -99,6 +99,9 @@ impl IntoResponse for BearerError {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         no_store(&mut response);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            retry_after(&mut response, ErrorCode::TemporarilyUnavailable);
+        }
         response
     }
 }

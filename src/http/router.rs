@@ -1,13 +1,20 @@
 //! The whole route table, and the layers every response goes through.
 
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+
+use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, revoke, token, userinfo};
@@ -18,6 +25,8 @@ use crate::oauth::discovery::paths;
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let trusted = state.provider.config.trusted_networks();
+    let https = state.provider.config.is_https();
     let routes = Router::new()
         .route(paths::DISCOVERY, get(discovery::get))
         .route(paths::JWKS, get(discovery::jwks))
@@ -31,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/glc.css", get(assets::stylesheet))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .fallback(not_found)
         .with_state(state);
     routes
@@ -40,10 +50,35 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+        .layer(middleware::from_fn(count_request))
+        .layer(TraceLayer::new_for_http().make_span_with(move |request: &Request| {
+            let client = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| client_address::resolve(peer.ip(), request.headers(), &trusted, https).ip);
+            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
             // The path only: queries carry state, hints and codes that do not belong in logs.
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                path = %request.uri().path(),
+                client_ip = client.map(|ip| ip.to_string()).unwrap_or_default(),
+                request_id = %request_id,
+            )
         }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Requests by route and status, with their latency.
+async fn count_request(request: Request, next: Next) -> Response {
+    let route =
+        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    crate::telemetry::http_request(&route, &method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -119,6 +119,7 @@ impl OAuthError {
 /// logged here, once, and never sent to the client.
 impl From<StoreError> for OAuthError {
     fn from(err: StoreError) -> Self {
+        crate::telemetry::backend_error("database");
         match err {
             StoreError::Unavailable(_) => {
                 tracing::warn!(error = %err, "database unavailable");
@@ -134,6 +135,7 @@ impl From<StoreError> for OAuthError {
 
 impl From<EphemeralError> for OAuthError {
     fn from(err: EphemeralError) -> Self {
+        crate::telemetry::backend_error("redis");
         tracing::warn!(error = %err, "short-lived store unavailable");
         OAuthError::unavailable()
     }

@@ -135,6 +135,23 @@ impl Db {
         }
     }
 
+    /// Connections open in the pool, and how many of them are idle.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    /// How many of this backend's migrations the database has not applied.
+    pub async fn pending_migrations(&self) -> StoreResult<usize> {
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success";
+        let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match self {
+            Db::Sqlite(pool) => (sqlx::migrate!("migrations/sqlite"), sqlx::query_scalar(SQL).fetch_all(pool).await?),
+            Db::Postgres(pool) => {
+                (sqlx::migrate!("migrations/postgres"), sqlx::query_scalar(SQL).fetch_all(pool).await?)
+            }
+        };
+        Ok(migrator.iter().filter(|m| !applied.contains(&m.version)).count())
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }

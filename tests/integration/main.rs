@@ -6,8 +6,10 @@
 mod basic_op;
 mod cli;
 mod config_op;
+mod faults;
 mod flows;
 mod instances;
 mod malformed;
+mod operations;
 mod rp;
 mod support;

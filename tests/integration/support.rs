@@ -362,9 +362,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(server: &TestServer) -> Browser {
+        Self::for_base(&server.base)
+    }
+
+    pub fn for_base(base: &str) -> Browser {
         let http =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { http, base: server.base.clone() }
+        Browser { http, base: base.to_owned() }
     }
 
     /// The same browser (same cookies) talking to another instance.

@@ -16,7 +16,7 @@ use crate::http::views::csp;
 use crate::http::{AppState, cookies, i18n};
 use crate::oauth::error::{ErrorCode, OAuthError, PageError};
 use crate::oauth::interaction::{self, Step};
-use crate::secrets;
+use crate::{secrets, telemetry};
 
 pub async fn get(
     State(state): State<AppState>,
@@ -76,6 +76,7 @@ pub async fn post(
         let Some(session) = current_session(&state, &jar).await? else { return Ok(None) };
         let response = match fields.get("decision") {
             Some("allow") => {
+                telemetry::consent("allow");
                 let now = provider.now();
                 consent::record(
                     &provider.db,
@@ -101,9 +102,13 @@ pub async fn post(
                     Step::Login | Step::Consent => return Ok(None),
                 }
             }
-            Some("deny") => request
-                .target
-                .error(&OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request"), provider.issuer()),
+            Some("deny") => {
+                telemetry::consent("deny");
+                request.target.error(
+                    &OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request"),
+                    provider.issuer(),
+                )
+            }
             _ => return Err(OAuthError::invalid_request("decision must be allow or deny")),
         };
         Ok(Some(response))

@@ -18,7 +18,7 @@ use crate::oauth::client::{self, Client};
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
 use crate::oauth::interaction::{self, Interaction, Step};
 use crate::oauth::response::AuthorizationResponse;
-use crate::secrets;
+use crate::{secrets, telemetry};
 
 /// The interaction of this browser and its client, or the page explaining why not.
 pub(super) async fn resume(state: &AppState, id: &str, jar: &CookieJar) -> Result<(Interaction, Client), PageError> {
@@ -90,8 +90,14 @@ pub async fn post(
     let password = fields.get("password").unwrap_or_default();
     let provider = &state.provider;
     let user = match user::authenticate(&provider.db, &provider.passwords, email, password).await {
-        Ok(user) => user,
-        Err(LoginError::InvalidCredentials) => return render(&state, &id, &interaction, &client, email, true),
+        Ok(user) => {
+            telemetry::login("password", "success");
+            user
+        }
+        Err(LoginError::InvalidCredentials) => {
+            telemetry::login("password", "failure");
+            return render(&state, &id, &interaction, &client, email, true);
+        }
         Err(LoginError::Store(e)) => return state.views.error(&e.into(), &interaction.locale),
         Err(LoginError::Password(e)) => {
             tracing::error!(error = %e, "password verification failed");

@@ -37,11 +37,13 @@ pub async fn exchange(
     if !client.allows(grant) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use this grant type"));
     }
-    match grant {
+    let response = match grant {
         GrantType::AuthorizationCode => authorization_code::exchange(provider, &client, params).await,
         GrantType::RefreshToken => refresh_token::exchange(provider, &client, params).await,
         GrantType::ClientCredentials => client_credentials::exchange(provider, &client, params).await,
-    }
+    }?;
+    crate::telemetry::token_issued(grant.as_str());
+    Ok(response)
 }
 
 /// The audience of a resident's access token: the resource asked for, or our userinfo API.

@@ -1,0 +1,55 @@
+//! What the provider counts, exported for Prometheus at `/metrics`. The `metrics` facade is
+//! process-wide: every instance in a process shares one registry.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::store::Db;
+
+/// Latency buckets (seconds): from a cached discovery read to an argon2 login under load.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the Prometheus recorder once per process; `None` if another recorder was
+/// installed first (metrics are then not exported, nothing else changes).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new().set_buckets(&BUCKETS).ok()?;
+            builder.install_recorder().ok()
+        })
+        .as_ref()
+}
+
+/// The Prometheus text exposition, with the database pool's gauges taken now.
+pub fn render(db: &Db) -> String {
+    let (size, idle) = db.pool_usage();
+    metrics::gauge!("glc_db_pool_connections").set(size as f64);
+    metrics::gauge!("glc_db_pool_idle_connections").set(idle as f64);
+    handle().map(PrometheusHandle::render).unwrap_or_default()
+}
+
+pub fn http_request(route: &str, method: &str, status: u16, seconds: f64) {
+    let labels = [("route", route.to_owned()), ("method", method.to_owned()), ("status", status.to_string())];
+    metrics::counter!("glc_http_requests_total", &labels).increment(1);
+    metrics::histogram!("glc_http_request_duration_seconds", "route" => route.to_owned()).record(seconds);
+}
+
+pub fn token_issued(grant_type: &'static str) {
+    metrics::counter!("glc_tokens_issued_total", "grant_type" => grant_type).increment(1);
+}
+
+pub fn login(method: &'static str, outcome: &'static str) {
+    metrics::counter!("glc_logins_total", "method" => method, "outcome" => outcome).increment(1);
+}
+
+pub fn consent(decision: &'static str) {
+    metrics::counter!("glc_consent_decisions_total", "decision" => decision).increment(1);
+}
+
+/// A failure of a backend: `database` or `redis`.
+pub fn backend_error(backend: &'static str) {
+    metrics::counter!("glc_backend_errors_total", "backend" => backend).increment(1);
+}
