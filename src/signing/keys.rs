@@ -108,6 +108,9 @@ impl KeySet {
     /// secret if the directory holds none.
     pub fn load_or_generate(dir: &Path, now: i64) -> Result<KeySet, KeyError> {
         ensure_dir(dir)?;
+        // Instances starting together on one directory must not both generate: the second
+        // waits, then finds the first one's keys.
+        let _lock = lock_dir(dir)?;
         let mut manifest = read_manifest(dir)?;
         let mut changed = false;
         for alg in SigningAlg::ALL {
@@ -137,6 +140,7 @@ impl KeySet {
     /// with it once they reload. Returns the new entries.
     pub fn rotate(dir: &Path, algs: &[SigningAlg], now: i64) -> Result<Vec<ManifestEntry>, KeyError> {
         ensure_dir(dir)?;
+        let _lock = lock_dir(dir)?;
         let mut manifest = read_manifest(dir)?;
         let mut added = Vec::new();
         for alg in algs {
@@ -182,6 +186,20 @@ fn ensure_dir(dir: &Path) -> Result<(), KeyError> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
     }
     Ok(())
+}
+
+/// An exclusive lock on the keys directory (released when the file is dropped).
+fn lock_dir(dir: &Path) -> Result<fs::File, KeyError> {
+    let path = dir.join(".lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    file.lock().map_err(io_err(&path))?;
+    Ok(file)
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest, KeyError> {

@@ -109,6 +109,8 @@ impl Db {
         {
             create_private_dir(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
         }
+        // Creating the file and switching it to WAL must not happen twice at once either.
+        let _lock = lock_beside(options.get_filename()).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
@@ -121,7 +123,12 @@ impl Db {
     /// starting together do not race.
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Db::Sqlite(pool) => {
+                // sqlx takes no lock on SQLite: processes starting together on one file would
+                // both create the tables. A lock file beside the database serialises them.
+                let _lock = lock_beside(pool.connect_options().get_filename()).await?;
+                sqlx::migrate!("migrations/sqlite").run(pool).await
+            }
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         };
         result.map_err(|e| StoreError::Backend(sqlx::Error::Migrate(Box::new(e))))
@@ -155,6 +162,23 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
+}
+
+/// An exclusive lock on `<database>.lock`, taken on the blocking pool (released on drop).
+async fn lock_beside(database: &std::path::Path) -> StoreResult<Option<std::fs::File>> {
+    if database.as_os_str().is_empty() || database.to_string_lossy().contains(":memory:") {
+        return Ok(None);
+    }
+    let mut path = database.as_os_str().to_owned();
+    path.push(".lock");
+    let locked = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    locked.map(Some).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))
 }
 
 /// The database folder holds password hashes and secret digests: readable by the service only.

@@ -108,3 +108,33 @@ async fn when_one_instance_dies_mid_flow_the_flow_continues_on_another() {
     assert_eq!(callback["iss"], issuer);
     assert_eq!(b.redeem(&client, &callback["code"], &[]).await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_on_empty_storage_do_not_race() {
+    use crate::support::{PgSchema, env_backend};
+    let dir = tempfile::tempdir().unwrap();
+    let (_schema, database_url) = match env_backend("GLC_DATABASE_URL") {
+        Some(url) if url.starts_with("postgres") => {
+            let (schema, url) = PgSchema::create(&url).await;
+            (Some(schema), url)
+        }
+        _ => (None, format!("sqlite:{}", dir.path().join("glc.db").display())),
+    };
+    let config = glc::config::Config {
+        issuer: "http://127.0.0.1:9".into(),
+        database_url,
+        keys_dir: dir.path().join("keys"),
+        redis_url: env_backend("GLC_REDIS_URL"),
+        ..glc::config::Config::default()
+    };
+    let clock: glc::clock::SharedClock = std::sync::Arc::new(glc::clock::SystemClock);
+    // Both migrate the empty database and generate keys into the empty directory at once.
+    let (a, b) = tokio::join!(
+        tokio::spawn(glc::app::build_provider(config.clone(), clock.clone())),
+        tokio::spawn(glc::app::build_provider(config.clone(), clock.clone()))
+    );
+    let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
+    assert_eq!(a.db.pending_migrations().await.unwrap(), 0);
+    assert_eq!(a.keys().jwks_json(), b.keys().jwks_json(), "one key set, not two");
+    assert_eq!(KeySet::list(&config.keys_dir).unwrap().len(), 3);
+}

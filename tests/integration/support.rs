@@ -25,12 +25,21 @@ pub struct TestServer {
     /// Drops the test's PostgreSQL schema when the last instance using it is gone.
     _schema: Option<Arc<PgSchema>>,
     _stop: oneshot::Sender<()>,
+    /// With `GLC_TEST_INSTANCES=2`: the second instance and the round-robin proxy in front.
+    _peers: Vec<TestServer>,
+    _proxy: Option<oneshot::Sender<()>>,
+}
+
+/// `GLC_TEST_INSTANCES=2` runs every test through two instances behind a proxy that
+/// alternates requests between them (`.ci/run` does this on PostgreSQL + Redis).
+fn instances_per_test() -> usize {
+    env_backend("GLC_TEST_INSTANCES").and_then(|n| n.parse().ok()).unwrap_or(1).max(1)
 }
 
 /// The backends of the run: PostgreSQL and Redis when `GLC_DATABASE_URL` / `GLC_REDIS_URL`
 /// name them (as `.ci/run` does), SQLite and the in-process store otherwise. A named backend
 /// that cannot be reached fails the test: never a silent fallback.
-fn env_backend(name: &str) -> Option<String> {
+pub fn env_backend(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
@@ -41,7 +50,7 @@ pub struct PgSchema {
 }
 
 impl PgSchema {
-    async fn create(admin_url: &str) -> (PgSchema, String) {
+    pub async fn create(admin_url: &str) -> (PgSchema, String) {
         let name = format!("glc_t_{}", uuid::Uuid::new_v4().simple());
         let pool = sqlx::PgPool::connect(admin_url)
             .await
@@ -108,7 +117,32 @@ impl TestServer {
             ..Config::default()
         };
         adjust(&mut config);
-        Self::launch(config, listener, Arc::new(ShiftedClock::default()), Arc::new(dir), schema, None).await
+        let (clock, dir) = (Arc::new(ShiftedClock::default()), Arc::new(dir));
+        if instances_per_test() == 1 {
+            return Self::launch(config, listener, clock, dir, schema, None).await;
+        }
+        // The public address is the proxy's; the instances listen elsewhere, same issuer.
+        let mut instances = Vec::new();
+        for _ in 0..instances_per_test() {
+            let own = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let config = Config { bind: own.local_addr().unwrap().to_string(), ..config.clone() };
+            let shared = match instances.first() {
+                Some(first) if config.redis_url.is_none() => Some(Self::store_of(first)),
+                _ => None,
+            };
+            instances.push(Self::launch(config, own, clock.clone(), dir.clone(), schema.clone(), shared).await);
+        }
+        let targets = instances.iter().map(|i| i.base.clone()).collect();
+        let proxy = spawn_round_robin(listener, targets);
+        let mut first = instances.remove(0);
+        first.base = format!("http://{addr}");
+        first._peers = instances;
+        first._proxy = Some(proxy);
+        first
+    }
+
+    fn store_of(server: &TestServer) -> Arc<glc::store::ephemeral::ShortLived> {
+        server.provider.ephemeral.clone()
     }
 
     /// Another instance of the same provider: same issuer, database, Redis, keys and clock,
@@ -142,7 +176,16 @@ impl TestServer {
         tokio::spawn(glc::app::serve(provider.clone(), listener, async move {
             let _ = stopped.await;
         }));
-        TestServer { base: format!("http://{addr}"), provider, clock, dir, _schema: schema, _stop: stop }
+        TestServer {
+            base: format!("http://{addr}"),
+            provider,
+            clock,
+            dir,
+            _schema: schema,
+            _stop: stop,
+            _peers: Vec::new(),
+            _proxy: None,
+        }
     }
 
     /// The issuer (equal to `base` for a first instance).
@@ -466,4 +509,44 @@ fn unescape(s: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+}
+
+/// A reverse proxy that sends each request to the next of `targets` in turn.
+fn spawn_round_robin(listener: TcpListener, targets: Vec<String>) -> oneshot::Sender<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let (http, targets, next) = (http.clone(), targets.clone(), next.clone());
+        async move {
+            let target = &targets[next.fetch_add(1, Ordering::SeqCst) % targets.len()];
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
+            let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let mut forwarded = http.request(parts.method, format!("{target}{path}")).body(body);
+            for (name, value) in &parts.headers {
+                if name != reqwest::header::HOST {
+                    forwarded = forwarded.header(name, value);
+                }
+            }
+            let Ok(response) = forwarded.send().await else {
+                return axum::response::IntoResponse::into_response(axum::http::StatusCode::BAD_GATEWAY);
+            };
+            let mut builder = axum::http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let bytes = response.bytes().await.unwrap_or_default();
+            builder.body(axum::body::Body::from(bytes)).unwrap()
+        }
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    stop
 }
