@@ -194,3 +194,63 @@ async fn the_binary_logs_json_without_secrets_and_drains_on_sigterm() {
         );
     }
 }
+
+/// SIGTERM (here: the shutdown signal of `app::serve`) lets requests already accepted finish,
+/// and refuses new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = glc::config::Config {
+        issuer: base.clone(),
+        database_url: format!("sqlite:{}", dir.path().join("glc.db").display()),
+        keys_dir: dir.path().join("keys"),
+        // One password hash at a time: five logins queue up and take a while.
+        password_hash_concurrency: 1,
+        ..glc::config::Config::default()
+    };
+    let provider = glc::app::build_provider(config, std::sync::Arc::new(glc::clock::SystemClock)).await.unwrap();
+    let new = glc::identity::user::NewUser {
+        email: "camille@lyon.fr".into(),
+        password: Some(PASSWORD.into()),
+        ..Default::default()
+    };
+    glc::identity::user::create(&provider.db, &provider.passwords, new, provider.now()).await.unwrap();
+    let client =
+        glc::oauth::client::register(&provider.db, TestServer::web_spec("Drain"), provider.now()).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(glc::app::serve(provider.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("client_id", client.client.client_id.as_str()),
+            ("redirect_uri", crate::support::REDIRECT_URI),
+            ("response_type", "code"),
+            ("scope", "openid"),
+        ])
+        .finish();
+    let mut logins = Vec::new();
+    for _ in 0..5 {
+        let browser =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let to_login = browser.get(format!("{base}/authorize?{query}")).send().await.unwrap();
+        let login_path = to_login.headers()["location"].to_str().unwrap().to_owned();
+        let html = browser.get(format!("{base}{login_path}")).send().await.unwrap().text().await.unwrap();
+        let (action, mut form) = crate::support::parse_form(&html);
+        form.insert("email".into(), "camille@lyon.fr".into());
+        form.insert("password".into(), PASSWORD.into());
+        let url = format!("{base}{action}");
+        logins.push(tokio::spawn(async move { browser.post(url).form(&form).send().await.map(|r| r.status()) }));
+    }
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    stop.send(()).unwrap();
+    for login in logins {
+        let status = login.await.unwrap().expect("an in-flight request was cut");
+        assert_eq!(status, 303, "the login completed");
+    }
+    serving.await.unwrap().unwrap();
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "new connections are refused");
+}
