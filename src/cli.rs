@@ -148,8 +148,12 @@ pub struct ClientCreate {
     /// Registered post-logout redirect URI (repeatable).
     #[arg(long = "post-logout-redirect-uri")]
     post_logout_redirect_uris: Vec<String>,
+    /// Where a logout token is POSTed when the resident logs out (OIDC Back-Channel Logout).
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// Loaded in an iframe, with iss and sid, when the resident logs out (Front-Channel Logout).
+    #[arg(long)]
+    frontchannel_logout_uri: Option<String>,
     /// Allowed scope (repeatable; default: the OpenID Connect scopes).
     #[arg(long = "scope")]
     scopes: Vec<String>,
@@ -296,6 +300,7 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
         redirect_uris: args.redirect_uris,
         post_logout_redirect_uris: args.post_logout_redirect_uris,
         backchannel_logout_uri: args.backchannel_logout_uri,
+        frontchannel_logout_uri: args.frontchannel_logout_uri,
         auth_method: AuthMethod::parse(&args.auth_method).context("auth method")?,
         resources: args.resources,
         subject_type: SubjectType::parse(&args.subject_type).context("subject type")?,

@@ -19,6 +19,8 @@ pub struct Provider {
     pub keys: KeyRing,
     pub clock: SharedClock,
     pub passwords: PasswordHasherPool,
+    /// Outbound HTTP (back-channel logout): short timeouts, no redirects followed.
+    pub http: reqwest::Client,
 }
 
 impl Provider {

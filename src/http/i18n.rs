@@ -67,6 +67,13 @@ pub struct Texts {
     pub error_detail: &'static str,
     pub form_post_title: &'static str,
     pub form_post_continue: &'static str,
+    pub logout_confirm_title: &'static str,
+    pub logout_confirm_intro: &'static str,
+    pub logout_confirm_button: &'static str,
+    pub logout_done_title: &'static str,
+    pub logout_done_intro: &'static str,
+    pub logout_frame_title: &'static str,
+    pub logout_continue: &'static str,
 }
 
 pub static FR: Texts = Texts {
@@ -101,6 +108,13 @@ pub static FR: Texts = Texts {
     error_detail: "Détail technique pour le service concerné",
     form_post_title: "Redirection vers le service",
     form_post_continue: "Continuer",
+    logout_confirm_title: "Se déconnecter",
+    logout_confirm_intro: "Voulez-vous vous déconnecter de GrandLyon Connect et de tous les services de la Métropole et des communes ?",
+    logout_confirm_button: "Me déconnecter",
+    logout_done_title: "Vous êtes déconnecté",
+    logout_done_intro: "Vous êtes déconnecté de GrandLyon Connect et des services où vous étiez connecté.",
+    logout_frame_title: "Déconnexion d'un service",
+    logout_continue: "Revenir au service",
 };
 
 pub static EN: Texts = Texts {
@@ -135,6 +149,13 @@ pub static EN: Texts = Texts {
     error_detail: "Technical detail for the service concerned",
     form_post_title: "Redirecting to the service",
     form_post_continue: "Continue",
+    logout_confirm_title: "Sign out",
+    logout_confirm_intro: "Do you want to sign out of GrandLyon Connect and of every service of the Métropole and the communes?",
+    logout_confirm_button: "Sign me out",
+    logout_done_title: "You are signed out",
+    logout_done_intro: "You are signed out of GrandLyon Connect and of the services you were signed in to.",
+    logout_frame_title: "Signing out of a service",
+    logout_continue: "Back to the service",
 };
 
 pub fn texts(lang: &str) -> &'static Texts {

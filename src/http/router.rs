@@ -18,7 +18,7 @@ use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, revoke, token, userinfo};
-use super::pages::{consent, lang_of, login};
+use super::pages::{consent, lang_of, login, logout};
 use crate::oauth::discovery::paths;
 
 /// Largest request body accepted (forms and tokens are small).
@@ -35,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route(paths::USERINFO, get(userinfo::handle).post(userinfo::handle))
         .route(paths::INTROSPECT, post(introspect::post))
         .route(paths::REVOKE, post(revoke::post))
+        .route(paths::END_SESSION, get(logout::handle).post(logout::handle))
+        .route("/end_session/confirm", post(logout::confirm))
         .route("/login/{interaction}", get(login::get).post(login::post))
         .route("/consent/{interaction}", get(consent::get).post(consent::post))
         .route("/static/glc.css", get(assets::stylesheet))

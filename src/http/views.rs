@@ -44,9 +44,18 @@ impl Views {
         template!(env, "consent/consent.html");
         template!(env, "error/error.html");
         template!(env, "response/form_post.html");
+        template!(env, "logout/confirm.html");
+        template!(env, "logout/done.html");
         // Render each once so a template error fails the start, not a resident's request.
         let t = i18n::texts("fr");
-        for name in ["login/login.html", "consent/consent.html", "error/error.html", "response/form_post.html"] {
+        for name in [
+            "login/login.html",
+            "consent/consent.html",
+            "error/error.html",
+            "response/form_post.html",
+            "logout/confirm.html",
+            "logout/done.html",
+        ] {
             env.get_template(name)?.render(context! { lang => "fr", t => Serde(t) })?;
         }
         Ok(Views { env })

@@ -12,7 +12,10 @@ use crate::store::ephemeral::{EphemeralError, ShortLived};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
-    /// Public identifier of the session (the `sid` of ID tokens); not the cookie value.
+    /// Where the session is stored: the digest of the cookie value (never the value itself).
+    pub handle: String,
+    /// Secret-free identifier of the session; each client sees its own `sid` derived from it
+    /// (`oauth::logout::client_sid`), so two communes cannot join on it.
     pub sid: String,
     pub user_id: String,
     /// When the resident last actively authenticated (OIDC `auth_time`).
@@ -21,15 +24,22 @@ pub struct Session {
     pub amr: Vec<String>,
     pub created_at: i64,
     pub last_seen: i64,
+    /// The clients that received tokens in this session: the ones to notify at logout.
+    #[serde(default)]
+    pub clients: Vec<String>,
 }
 
-fn key(cookie_value: &str) -> String {
-    format!("session:{}", secrets::digest(cookie_value))
+fn key(handle: &str) -> String {
+    format!("session:{handle}")
+}
+
+fn client_sid_key(client_sid: &str) -> String {
+    format!("client_sid:{client_sid}")
 }
 
 fn ttl(session: &Session, now: i64, lifetimes: &Lifetimes) -> i64 {
     let absolute_left = session.created_at + lifetimes.session_absolute - now;
-    lifetimes.session_idle.min(absolute_left)
+    lifetimes.session_idle.min(absolute_left).max(1)
 }
 
 /// Starts a session after a successful authentication; returns the cookie value.
@@ -43,6 +53,7 @@ pub async fn start(
 ) -> Result<(String, Session), EphemeralError> {
     let cookie_value = secrets::new_secret();
     let session = Session {
+        handle: secrets::digest(&cookie_value),
         sid: secrets::random_token(16),
         user_id: user_id.to_owned(),
         auth_time: now,
@@ -50,20 +61,15 @@ pub async fn start(
         amr: amr.iter().map(|s| (*s).to_owned()).collect(),
         created_at: now,
         last_seen: now,
+        clients: Vec::new(),
     };
-    save(store, &cookie_value, &session, now, lifetimes).await?;
+    save(store, &session, now, lifetimes).await?;
     Ok((cookie_value, session))
 }
 
-async fn save(
-    store: &ShortLived,
-    cookie_value: &str,
-    session: &Session,
-    now: i64,
-    lifetimes: &Lifetimes,
-) -> Result<(), EphemeralError> {
+async fn save(store: &ShortLived, session: &Session, now: i64, lifetimes: &Lifetimes) -> Result<(), EphemeralError> {
     let json = serde_json::to_string(session).unwrap_or_default();
-    store.put(&key(cookie_value), json, ttl(session, now, lifetimes)).await
+    store.put(&key(&session.handle), json, ttl(session, now, lifetimes)).await
 }
 
 /// The live session of this cookie, its idle lifetime renewed; `None` if unknown or expired.
@@ -76,23 +82,66 @@ pub async fn resume(
     if cookie_value.len() > 128 {
         return Ok(None);
     }
-    let Some(json) = store.get(&key(cookie_value)).await? else { return Ok(None) };
-    let Ok(mut session) = serde_json::from_str::<Session>(&json) else { return Ok(None) };
-    if now - session.last_seen >= lifetimes.session_idle || now - session.created_at >= lifetimes.session_absolute {
-        end(store, cookie_value).await?;
+    let Some(mut session) = by_handle(store, &secrets::digest(cookie_value), now, lifetimes).await? else {
         return Ok(None);
-    }
+    };
     // Renew the idle window at most once a minute: one write per minute per resident, not one
     // per request.
     if now - session.last_seen >= 60 {
         session.last_seen = now;
-        save(store, cookie_value, &session, now, lifetimes).await?;
+        save(store, &session, now, lifetimes).await?;
     }
     Ok(Some(session))
 }
 
-pub async fn end(store: &ShortLived, cookie_value: &str) -> Result<(), EphemeralError> {
-    store.delete(&key(cookie_value)).await
+/// The live session stored under `handle`.
+pub async fn by_handle(
+    store: &ShortLived,
+    handle: &str,
+    now: i64,
+    lifetimes: &Lifetimes,
+) -> Result<Option<Session>, EphemeralError> {
+    let Some(json) = store.get(&key(handle)).await? else { return Ok(None) };
+    let Ok(session) = serde_json::from_str::<Session>(&json) else { return Ok(None) };
+    if now - session.last_seen >= lifetimes.session_idle || now - session.created_at >= lifetimes.session_absolute {
+        store.delete(&key(handle)).await?;
+        return Ok(None);
+    }
+    Ok(Some(session))
+}
+
+/// Records that `client_id` received tokens in this session under `client_sid`, so a logout
+/// can notify it and a logout request naming that `sid` finds the session.
+pub async fn record_client(
+    store: &ShortLived,
+    session: &Session,
+    client_id: &str,
+    client_sid: &str,
+    now: i64,
+    lifetimes: &Lifetimes,
+) -> Result<(), EphemeralError> {
+    let ttl = ttl(session, now, lifetimes).max(lifetimes.session_absolute);
+    store.put(&client_sid_key(client_sid), session.handle.clone(), ttl).await?;
+    // Re-read: another tab may have added a client meanwhile.
+    let mut current = by_handle(store, &session.handle, now, lifetimes).await?.unwrap_or_else(|| session.clone());
+    if !current.clients.iter().any(|c| c == client_id) {
+        current.clients.push(client_id.to_owned());
+        save(store, &current, now, lifetimes).await?;
+    }
+    Ok(())
+}
+
+/// The session a client's `sid` belongs to.
+pub async fn handle_of_client_sid(store: &ShortLived, client_sid: &str) -> Result<Option<String>, EphemeralError> {
+    if client_sid.len() > 128 {
+        return Ok(None);
+    }
+    store.get(&client_sid_key(client_sid)).await
+}
+
+/// Ends the session (its `client_sid` mappings expire on their own and lead nowhere).
+pub async fn end(store: &ShortLived, handle: &str) -> Result<(), EphemeralError> {
+    store.delete(&key(handle)).await
 }
 
 #[cfg(test)]

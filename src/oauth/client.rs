@@ -96,6 +96,7 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    pub frontchannel_logout_uri: Option<String>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Scopes,
     pub resources: Vec<String>,
@@ -146,6 +147,7 @@ impl Client {
             name: row.name,
             secret_digest: row.secret_digest,
             backchannel_logout_uri: row.backchannel_logout_uri,
+            frontchannel_logout_uri: row.frontchannel_logout_uri,
             require_pkce: row.require_pkce,
             rotate_refresh_tokens: row.rotate_refresh_tokens,
             refresh_grace_seconds: row.refresh_grace_seconds,
@@ -175,6 +177,7 @@ pub struct ClientSpec {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    pub frontchannel_logout_uri: Option<String>,
     pub grant_types: Vec<GrantType>,
     pub auth_method: AuthMethod,
     pub scopes: Option<Scopes>,
@@ -200,6 +203,7 @@ impl Default for ClientSpec {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             backchannel_logout_uri: None,
+            frontchannel_logout_uri: None,
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             auth_method: AuthMethod::ClientSecretBasic,
             scopes: None,
@@ -253,6 +257,7 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
         redirect_uris: to_json_list(&spec.redirect_uris),
         post_logout_redirect_uris: to_json_list(&spec.post_logout_redirect_uris),
         backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
+        frontchannel_logout_uri: spec.frontchannel_logout_uri.clone(),
         grant_types: to_json_list(&spec.grant_types.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>()),
         scopes: scopes.to_string(),
         resources: to_json_list(&spec.resources),
@@ -309,6 +314,9 @@ pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     }
     if let Some(uri) = &spec.backchannel_logout_uri {
         check_web_uri(uri).map_err(|e| invalid(format!("back-channel logout URI {uri}: {e}")))?;
+    }
+    if let Some(uri) = &spec.frontchannel_logout_uri {
+        check_web_uri(uri).map_err(|e| invalid(format!("front-channel logout URI {uri}: {e}")))?;
     }
     for resource in &spec.resources {
         check_resource(resource).map_err(|e| invalid(format!("resource {resource}: {e}")))?;

@@ -11,7 +11,7 @@ use super::claims::ClaimsRequest;
 use super::client::Client;
 use super::error::OAuthError;
 use super::scope::Scopes;
-use crate::identity::session::Session;
+use crate::identity::session::{self, Session};
 use crate::provider::Provider;
 use crate::secrets;
 use crate::store::ephemeral::Taken;
@@ -59,11 +59,22 @@ pub async fn issue(
         auth_time: session.auth_time,
         acr: session.acr.clone(),
         amr: session.amr.clone(),
-        sid: session.sid.clone(),
+        sid: super::logout::client_sid(provider.keys().pairwise_secret(), &session.sid, &client.client_id),
         code_challenge: request.code_challenge.clone(),
         resource: request.resource.clone(),
         expires_at: now + lifetime,
     };
+    // Remember that this client is part of the session (to notify it at logout) under the sid
+    // it alone sees.
+    session::record_client(
+        &provider.ephemeral,
+        session,
+        &client.client_id,
+        &grant.sid,
+        now,
+        &provider.config.lifetimes,
+    )
+    .await?;
     let code = secrets::new_secret();
     let json = serde_json::to_string(&grant).map_err(|_| OAuthError::server_error())?;
     provider.ephemeral.put_single_use(&key(&code), json, grant.grant_id.clone(), lifetime).await?;

@@ -17,6 +17,7 @@ pub mod paths {
     pub const JWKS: &str = "/jwks";
     pub const INTROSPECT: &str = "/introspect";
     pub const REVOKE: &str = "/revoke";
+    pub const END_SESSION: &str = "/end_session";
 }
 
 pub fn metadata(issuer: &str) -> Value {
@@ -31,6 +32,7 @@ pub fn metadata(issuer: &str) -> Value {
         "jwks_uri": url(paths::JWKS),
         "introspection_endpoint": url(paths::INTROSPECT),
         "revocation_endpoint": url(paths::REVOKE),
+        "end_session_endpoint": url(paths::END_SESSION),
         "scopes_supported": STANDARD_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
@@ -51,5 +53,9 @@ pub fn metadata(issuer: &str) -> Value {
         "ui_locales_supported": ["fr", "en"],
         "claims_locales_supported": ["fr"],
         "authorization_response_iss_parameter_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+        "frontchannel_logout_supported": true,
+        "frontchannel_logout_session_supported": true,
     })
 }

@@ -6,6 +6,7 @@
 
 pub mod access_token;
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod client;
 pub mod client_auth;
@@ -16,6 +17,7 @@ pub mod grant;
 pub mod id_token;
 pub mod interaction;
 pub mod introspection;
+pub mod logout;
 pub mod params;
 pub mod pkce;
 pub mod response;

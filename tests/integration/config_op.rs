@@ -75,6 +75,11 @@ async fn oidcc_discovery_endpoint_verification() {
         "ui_locales_supported",
         "claims_locales_supported",
         "authorization_response_iss_parameter_supported",
+        "end_session_endpoint",
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+        "frontchannel_logout_supported",
+        "frontchannel_logout_session_supported",
     ];
     for key in m.as_object().unwrap().keys() {
         assert!(known.contains(&key.as_str()), "unknown metadata {key}");

@@ -9,6 +9,7 @@ mod config_op;
 mod faults;
 mod flows;
 mod instances;
+mod logout_op;
 mod malformed;
 mod operations;
 mod rp;

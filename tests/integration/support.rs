@@ -550,3 +550,49 @@ fn spawn_round_robin(listener: TcpListener, targets: Vec<String>) -> oneshot::Se
     });
     stop
 }
+
+/// A client's logout endpoint in a test: records every request it receives (method, query, body).
+pub struct Receiver {
+    pub url: String,
+    pub hits: Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Receiver {
+    pub async fn start(path: &str) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}{path}", listener.local_addr().unwrap());
+        let hits: Arc<std::sync::Mutex<Vec<(String, String, String)>>> = Arc::default();
+        let recorded = hits.clone();
+        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let recorded = recorded.clone();
+            async move {
+                let method = request.method().to_string();
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                let body = axum::body::to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
+                recorded.lock().unwrap().push((method, query, String::from_utf8_lossy(&body).into_owned()));
+                "ok"
+            }
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Receiver { url, hits, _stop: stop }
+    }
+
+    pub fn hits(&self) -> Vec<(String, String, String)> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+/// An ID token for `client_id` signed by `server` (for forging tests).
+pub fn sign_with(server: &TestServer, client_id: &str) -> String {
+    let claims =
+        serde_json::json!({"iss": server.base, "sub": "someone", "aud": client_id, "iat": 1, "exp": 4_000_000_000i64});
+    server.provider.keys().sign(glc::signing::SigningAlg::RS256, None, claims.as_object().unwrap()).unwrap()
+}

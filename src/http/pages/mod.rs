@@ -2,6 +2,7 @@
 
 pub mod consent;
 pub mod login;
+pub mod logout;
 pub mod response;
 
 use axum::http::{HeaderMap, header};
