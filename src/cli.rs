@@ -154,6 +154,9 @@ pub struct ClientCreate {
     /// Loaded in an iframe, with iss and sid, when the resident logs out (Front-Channel Logout).
     #[arg(long)]
     frontchannel_logout_uri: Option<String>,
+    /// File holding the client's public JWK set (required for private_key_jwt).
+    #[arg(long)]
+    jwks: Option<PathBuf>,
     /// Allowed scope (repeatable; default: the OpenID Connect scopes).
     #[arg(long = "scope")]
     scopes: Vec<String>,
@@ -301,6 +304,10 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
         post_logout_redirect_uris: args.post_logout_redirect_uris,
         backchannel_logout_uri: args.backchannel_logout_uri,
         frontchannel_logout_uri: args.frontchannel_logout_uri,
+        jwks: args
+            .jwks
+            .map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display())))
+            .transpose()?,
         auth_method: AuthMethod::parse(&args.auth_method).context("auth method")?,
         resources: args.resources,
         subject_type: SubjectType::parse(&args.subject_type).context("subject type")?,

@@ -97,6 +97,9 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
     pub frontchannel_logout_uri: Option<String>,
+    /// The public keys of a `private_key_jwt` client (a JWK set, JSON).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_json_text")]
+    pub jwks: Option<String>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Scopes,
     pub resources: Vec<String>,
@@ -107,6 +110,11 @@ pub struct Client {
     pub rotate_refresh_tokens: bool,
     pub refresh_grace_seconds: i64,
     pub created_at: i64,
+}
+
+fn serialize_json_text<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    let value: Option<serde_json::Value> = text.as_deref().and_then(|t| serde_json::from_str(t).ok());
+    serde::Serialize::serialize(&value, s)
 }
 
 fn serialize_alg<S: serde::Serializer>(alg: &SigningAlg, s: S) -> Result<S::Ok, S::Error> {
@@ -148,6 +156,7 @@ impl Client {
             secret_digest: row.secret_digest,
             backchannel_logout_uri: row.backchannel_logout_uri,
             frontchannel_logout_uri: row.frontchannel_logout_uri,
+            jwks: row.jwks,
             require_pkce: row.require_pkce,
             rotate_refresh_tokens: row.rotate_refresh_tokens,
             refresh_grace_seconds: row.refresh_grace_seconds,
@@ -178,6 +187,8 @@ pub struct ClientSpec {
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
     pub frontchannel_logout_uri: Option<String>,
+    /// Required for `private_key_jwt`: the client's public JWK set (JSON).
+    pub jwks: Option<String>,
     pub grant_types: Vec<GrantType>,
     pub auth_method: AuthMethod,
     pub scopes: Option<Scopes>,
@@ -204,6 +215,7 @@ impl Default for ClientSpec {
             post_logout_redirect_uris: Vec::new(),
             backchannel_logout_uri: None,
             frontchannel_logout_uri: None,
+            jwks: None,
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             auth_method: AuthMethod::ClientSecretBasic,
             scopes: None,
@@ -246,7 +258,8 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
     if crate::store::partners::find_by_id(db, &partner_id).await?.is_none() {
         return Err(RegistrationError::UnknownPartner(partner_id));
     }
-    let secret = (spec.auth_method != AuthMethod::None).then(secrets::new_secret);
+    let uses_secret = matches!(spec.auth_method, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost);
+    let secret = uses_secret.then(secrets::new_secret);
     let scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect());
     let row = ClientRow {
         id: secrets::random_token(18),
@@ -258,6 +271,7 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
         post_logout_redirect_uris: to_json_list(&spec.post_logout_redirect_uris),
         backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
         frontchannel_logout_uri: spec.frontchannel_logout_uri.clone(),
+        jwks: spec.jwks.clone(),
         grant_types: to_json_list(&spec.grant_types.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>()),
         scopes: scopes.to_string(),
         resources: to_json_list(&spec.resources),
@@ -293,8 +307,12 @@ pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     if spec.grant_types.is_empty() {
         return Err(invalid("at least one grant type is required"));
     }
-    if spec.auth_method == AuthMethod::PrivateKeyJwt {
-        return Err(invalid("private_key_jwt needs a registered client JWKS, which this version cannot store yet"));
+    match (&spec.jwks, spec.auth_method) {
+        (None, AuthMethod::PrivateKeyJwt) => {
+            return Err(invalid("private_key_jwt needs the client's public keys (--jwks)"));
+        }
+        (Some(jwks), _) => crate::signing::client_keys::validate_jwks(jwks).map_err(invalid)?,
+        (None, _) => {}
     }
     let uses_code = spec.grant_types.contains(&GrantType::AuthorizationCode);
     if uses_code && spec.redirect_uris.is_empty() {

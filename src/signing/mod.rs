@@ -5,6 +5,7 @@
 //! asymmetric algorithms exist here: `none` and HS* can be neither produced nor accepted
 //! (RFC 8725 §3.1).
 
+pub mod client_keys;
 pub mod jwt;
 pub mod keys;
 pub mod ring;

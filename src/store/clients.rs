@@ -13,6 +13,7 @@ pub struct ClientRow {
     pub post_logout_redirect_uris: String,
     pub backchannel_logout_uri: Option<String>,
     pub frontchannel_logout_uri: Option<String>,
+    pub jwks: Option<String>,
     pub grant_types: String,
     pub scopes: String,
     pub resources: String,
@@ -27,7 +28,7 @@ pub struct ClientRow {
 macro_rules! client_columns {
     () => {
         "id, partner_id, name, secret_digest, auth_method, redirect_uris, \
-    post_logout_redirect_uris, backchannel_logout_uri, frontchannel_logout_uri, grant_types, scopes, resources, \
+    post_logout_redirect_uris, backchannel_logout_uri, frontchannel_logout_uri, jwks, grant_types, scopes, resources, \
     subject_type, id_token_alg, require_pkce, rotate_refresh_tokens, refresh_grace_seconds, created_at"
     };
 }
@@ -36,7 +37,7 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
     const SQL: &str = concat!(
         "INSERT INTO clients (",
         client_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     );
     on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
@@ -48,6 +49,7 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
         .bind(&row.post_logout_redirect_uris)
         .bind(&row.backchannel_logout_uri)
         .bind(&row.frontchannel_logout_uri)
+        .bind(&row.jwks)
         .bind(&row.grant_types)
         .bind(&row.scopes)
         .bind(&row.resources)

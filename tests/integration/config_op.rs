@@ -80,6 +80,9 @@ async fn oidcc_discovery_endpoint_verification() {
         "backchannel_logout_session_supported",
         "frontchannel_logout_supported",
         "frontchannel_logout_session_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "introspection_endpoint_auth_signing_alg_values_supported",
+        "revocation_endpoint_auth_signing_alg_values_supported",
     ];
     for key in m.as_object().unwrap().keys() {
         assert!(known.contains(&key.as_str()), "unknown metadata {key}");

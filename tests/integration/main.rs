@@ -5,6 +5,7 @@
 
 mod basic_op;
 mod cli;
+mod client_assertion;
 mod config_op;
 mod faults;
 mod flows;
