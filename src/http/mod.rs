@@ -4,6 +4,7 @@
 
 pub mod client_address;
 pub mod cookies;
+pub mod cors;
 pub mod endpoints;
 pub mod error;
 pub mod i18n;

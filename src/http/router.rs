@@ -27,14 +27,18 @@ const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let trusted = state.provider.config.trusted_networks();
     let https = state.provider.config.is_https();
-    let routes = Router::new()
+    // What browser apps call cross-origin (CORS for registered origins only).
+    let cross_origin = Router::new()
         .route(paths::DISCOVERY, get(discovery::get))
         .route(paths::JWKS, get(discovery::jwks))
-        .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
         .route(paths::TOKEN, post(token::post))
         .route(paths::USERINFO, get(userinfo::handle).post(userinfo::handle))
-        .route(paths::INTROSPECT, post(introspect::post))
         .route(paths::REVOKE, post(revoke::post))
+        .layer(middleware::from_fn_with_state(state.clone(), super::cors::layer));
+    let routes = Router::new()
+        .merge(cross_origin)
+        .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
+        .route(paths::INTROSPECT, post(introspect::post))
         .route(paths::END_SESSION, get(logout::handle).post(logout::handle))
         .route("/end_session/confirm", post(logout::confirm))
         .route("/login/{interaction}", get(login::get).post(login::post))

@@ -82,10 +82,11 @@ pub async fn validate(provider: &Provider, params: &Params) -> Result<(Client, A
     if !client.allows(client::GrantType::AuthorizationCode) {
         return Err(page(PageErrorKind::InvalidClient, "this client does not use the authorization code flow"));
     }
-    // Exact string comparison (RFC 9700 §4.1.3); OIDC requires redirect_uri on every request.
+    // Exact string comparison (RFC 9700 §4.1.3), but for the port of loopback IP redirects
+    // (RFC 8252 §7.3); OIDC requires redirect_uri on every request.
     let redirect_uri = params
         .get("redirect_uri")
-        .filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
+        .filter(|uri| client.redirect_uris.iter().any(|r| redirect_uri_matches(r, uri)))
         .ok_or_else(|| page(PageErrorKind::InvalidRedirectUri, "missing or unregistered redirect_uri"))?
         .to_owned();
 
@@ -192,6 +193,30 @@ fn check_id_token_hint(provider: &Provider, client: &Client, hint: &str) -> Resu
     token.str_claim("sub").map(str::to_owned).ok_or_else(invalid)
 }
 
+/// Whether `requested` is the registered redirect URI. Native apps listening on a loopback IP
+/// get a port from the system at run time, so for `http://127.0.0.1` and `http://[::1]` any
+/// port matches (RFC 8252 §7.3); everything else must be identical.
+pub fn redirect_uri_matches(registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    let (Ok(mut reg), Ok(mut req)) = (url::Url::parse(registered), url::Url::parse(requested)) else { return false };
+    let loopback_ip = |u: &url::Url| {
+        u.scheme() == "http"
+            && (matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+                || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback()))
+    };
+    if !(loopback_ip(&reg) && loopback_ip(&req)) {
+        return false;
+    }
+    // Same everything but the port, compared as the client sent it (no normalisation beyond
+    // the port: path and query must be identical).
+    if reg.set_port(None).is_err() || req.set_port(None).is_err() {
+        return false;
+    }
+    reg.as_str() == req.as_str() && requested.len() <= 2048
+}
+
 /// RFC 8707: the resource must be one the client registered.
 pub fn check_resource(client: &Client, resource: &str) -> Result<String, OAuthError> {
     client::check_resource(resource)
@@ -206,6 +231,18 @@ pub fn check_resource(client: &Client, resource: &str) -> Result<String, OAuthEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_ip_redirects_match_on_any_port_and_nothing_else_is_loosened() {
+        assert!(redirect_uri_matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb"));
+        assert!(redirect_uri_matches("http://127.0.0.1:8000/cb", "http://127.0.0.1:51234/cb"));
+        assert!(redirect_uri_matches("http://[::1]/cb", "http://[::1]:4000/cb"));
+        assert!(!redirect_uri_matches("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb/x"));
+        assert!(!redirect_uri_matches("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb?x=1"));
+        assert!(!redirect_uri_matches("http://localhost/cb", "http://localhost:5000/cb"), "not for host names");
+        assert!(!redirect_uri_matches("https://lyon.fr/cb", "https://lyon.fr:8443/cb"));
+        assert!(!redirect_uri_matches("http://127.0.0.1/cb", "http://127.0.0.2:5000/cb"));
+    }
 
     #[test]
     fn prompt_values() {

@@ -379,6 +379,26 @@ pub fn check_resource(uri: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a browser page at `origin` may call the provider's APIs cross-origin: it must be
+/// the origin of a registered https (or loopback http) redirect URI of some client, the
+/// single-page apps of the Métropole and the communes.
+pub async fn is_registered_origin(db: &Db, origin: &str) -> Result<bool, StoreError> {
+    if origin.len() > 256 || origin == "null" {
+        return Ok(false);
+    }
+    for list in clients::all_redirect_uris(db).await? {
+        for uri in from_json_list(&list)? {
+            if let Ok(url) = url::Url::parse(&uri)
+                && matches!(url.scheme(), "https" | "http")
+                && url.origin().ascii_serialization() == origin
+            {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

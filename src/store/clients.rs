@@ -89,3 +89,9 @@ pub async fn delete(db: &Db, id: &str) -> StoreResult<bool> {
     let n = on_pool!(db, pool => sqlx::query(SQL).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Every registered redirect URI list (JSON text), for the CORS origins of browser apps.
+pub async fn all_redirect_uris(db: &Db) -> StoreResult<Vec<String>> {
+    const SQL: &str = "SELECT redirect_uris FROM clients";
+    Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).fetch_all(pool).await)?)
+}

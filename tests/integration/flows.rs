@@ -515,3 +515,75 @@ async fn public_clients_authenticate_with_their_id_only() {
     assert_eq!(response.status(), 401);
     assert!(response.headers().get("www-authenticate").is_some());
 }
+
+#[tokio::test]
+async fn native_apps_redirect_to_a_loopback_ip_on_any_port() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let app = server
+        .register(ClientSpec {
+            auth_method: AuthMethod::None,
+            redirect_uris: vec!["http://127.0.0.1/callback".into(), "fr.grandlyon.app:/oauth".into()],
+            ..TestServer::web_spec("Appli GrandLyon")
+        })
+        .await;
+    let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+    let browser = Browser::new(&server);
+    // The port the app's loopback listener got from the system (RFC 8252 §7.3).
+    let at_port = crate::support::TestClient { redirect_uri: "http://127.0.0.1:43123/callback".into(), ..app.clone() };
+    let callback = server.authorize(&browser, &at_port, &pkce).await;
+    let (status, body) = server.redeem(&at_port, &callback["code"], &[("code_verifier", VERIFIER)]).await;
+    assert_eq!(status, 200, "{body}");
+    // A private-use scheme (RFC 8252 §7.1).
+    let scheme = crate::support::TestClient { redirect_uri: "fr.grandlyon.app:/oauth".into(), ..app.clone() };
+    let landing = browser.open(&server.authorize_url(&scheme, &pkce)).await;
+    let Landing::Redirect(url) = &landing else { panic!("{landing:?}") };
+    assert!(url.as_str().starts_with("fr.grandlyon.app:/oauth?code="));
+    // Nothing else is loosened: another path, or a host name, is unregistered.
+    for bad in ["http://127.0.0.1:43123/other", "http://localhost:43123/callback"] {
+        let other = crate::support::TestClient { redirect_uri: bad.into(), ..app.clone() };
+        assert_eq!(browser.open(&server.authorize_url(&other, &pkce)).await.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn single_page_apps_get_cors_for_their_registered_origin_only() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    // A single-page app: a public client whose redirect URI's origin is its page's.
+    server
+        .register(ClientSpec {
+            auth_method: AuthMethod::None,
+            redirect_uris: vec!["https://demarches.bron.example/callback".into()],
+            ..TestServer::web_spec("Démarches Bron")
+        })
+        .await;
+    let http = reqwest::Client::new();
+    let allowed = "https://demarches.bron.example";
+    for path in ["/.well-known/openid-configuration", "/jwks", "/token", "/userinfo", "/revoke"] {
+        let preflight = http
+            .request(reqwest::Method::OPTIONS, server.url(path))
+            .header("origin", allowed)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.status(), 204, "{path}");
+        assert_eq!(preflight.headers()["access-control-allow-origin"], allowed);
+        assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+        let denied = http
+            .request(reqwest::Method::OPTIONS, server.url(path))
+            .header("origin", "https://evil.example")
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert!(denied.headers().get("access-control-allow-origin").is_none(), "{path}");
+    }
+    let jwks = http.get(server.url("/jwks")).header("origin", allowed).send().await.unwrap();
+    assert_eq!(jwks.headers()["access-control-allow-origin"], allowed);
+    let other = http.get(server.url("/jwks")).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(other.status(), 200, "same-origin semantics are unchanged");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
