@@ -540,6 +540,11 @@ fn spawn_round_robin(listener: TcpListener, targets: Vec<String>) -> oneshot::Se
             builder.body(axum::body::Body::from(bytes)).unwrap()
         }
     });
+    serve_until_dropped(listener, app)
+}
+
+/// Serves `app` on `listener` until the returned sender is dropped.
+fn serve_until_dropped(listener: TcpListener, app: axum::Router) -> oneshot::Sender<()> {
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -574,15 +579,7 @@ impl Receiver {
                 "ok"
             }
         });
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        Receiver { url, hits, _stop: stop }
+        Receiver { url, hits, _stop: serve_until_dropped(listener, app) }
     }
 
     pub fn hits(&self) -> Vec<(String, String, String)> {
