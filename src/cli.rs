@@ -188,11 +188,16 @@ pub enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add a new key per algorithm (or the given ones); the newest signs, older ones stay
-    /// published. Running servers pick it up within `keys_reload_seconds`.
+    /// Add a new key per algorithm (or the given ones). Running servers publish it within
+    /// `keys_reload_seconds` and sign with it after `keys_publish_ahead_seconds`; older keys
+    /// stay published.
     Rotate {
         #[arg(long = "alg", value_parser = ["RS256", "ES256", "EdDSA"])]
         algs: Vec<String>,
+        /// Sign with the new key at once (a compromised key): clients that cached the JWKS
+        /// refetch it on the unknown kid.
+        #[arg(long)]
+        now: bool,
         #[arg(long)]
         json: bool,
     },
@@ -378,14 +383,15 @@ fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
                     .join("\n")
             })
         }
-        KeysCommand::Rotate { algs, json } => {
+        KeysCommand::Rotate { algs, now: immediately, json } => {
             let algs: Vec<SigningAlg> = if algs.is_empty() {
                 SigningAlg::ALL.to_vec()
             } else {
                 algs.iter().filter_map(|a| SigningAlg::parse(a)).collect()
             };
             KeySet::load_or_generate(dir, now)?;
-            let added = KeySet::rotate(dir, &algs, now)?;
+            let activates_at = if immediately { now } else { now + config.keys_publish_ahead_seconds };
+            let added = KeySet::rotate(dir, &algs, now, activates_at)?;
             output(json, &added, || {
                 added.iter().map(|k| format!("added {}  {}", k.kid, k.alg.as_str())).collect::<Vec<_>>().join("\n")
             })

@@ -35,6 +35,9 @@ pub struct Config {
     pub keys_dir: PathBuf,
     /// How often the keys directory is checked for a rotation made elsewhere.
     pub keys_reload_seconds: u64,
+    /// A rotated key is published this long before it signs: longer than clients cache the
+    /// JWKS (served with `max-age=300`), so none meets a token signed by an unknown key.
+    pub keys_publish_ahead_seconds: i64,
     /// `text` or `json` logs.
     pub log_format: LogFormat,
     /// Addresses or networks of the load balancers whose `Forwarded` / `X-Forwarded-*` headers
@@ -89,6 +92,7 @@ impl Default for Config {
             redis_timeout_ms: 1000,
             keys_dir: PathBuf::from("keys"),
             keys_reload_seconds: 30,
+            keys_publish_ahead_seconds: 600,
             log_format: LogFormat::Text,
             trusted_proxies: Vec::new(),
             shutdown_grace_seconds: 20,
@@ -167,6 +171,12 @@ impl Config {
         for proxy in &self.trusted_proxies {
             crate::http::client_address::Network::parse(proxy)
                 .map_err(|reason| ConfigError::Invalid { key: "trusted_proxies", reason })?;
+        }
+        if !(0..=7 * 24 * 3600).contains(&self.keys_publish_ahead_seconds) {
+            return Err(ConfigError::Invalid {
+                key: "keys_publish_ahead_seconds",
+                reason: "must be 0 to 604800 seconds".to_owned(),
+            });
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid {

@@ -1,12 +1,14 @@
 //! The key set: generated into the keys directory on first start, loaded afterwards.
 //!
 //! Layout of the keys directory (mode 0700; every secret file mode 0600, gitignored):
-//! - `keys.json`: the manifest, `{ "keys": [ { "kid", "alg", "created_at" } ] }`;
+//! - `keys.json`: the manifest, `{ "keys": [ { "kid", "alg", "created_at", "activates_at" } ] }`;
 //! - `<kid>.pem`: each private key (PKCS#8 PEM);
 //! - `pairwise.secret`: the secret mixed into pairwise subject identifiers.
 //!
-//! The newest key of an algorithm signs; every key of the manifest is published in the JWKS,
-//! so tokens signed before a rotation keep validating.
+//! Every key of the manifest is published in the JWKS; of an algorithm's keys, the most recently
+//! *activated* one signs. A rotation publishes the new key ahead of its activation (longer than
+//! clients cache the JWKS), so no client meets a token signed by a key it has not seen, and the
+//! old key stays published so tokens it signed keep validating.
 
 use std::fs;
 use std::io::Write;
@@ -66,6 +68,9 @@ pub struct ManifestEntry {
     pub kid: String,
     pub alg: SigningAlg,
     pub created_at: i64,
+    /// When the key starts signing; absent means at creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activates_at: Option<i64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -78,6 +83,7 @@ pub struct SigningKey {
     pub kid: String,
     pub alg: SigningAlg,
     pub created_at: i64,
+    pub activates_at: i64,
     pub(super) signer: Box<dyn JwsSigner>,
     pub(super) verifier: Box<dyn JwsVerifier>,
     public_jwk: Map<String, Value>,
@@ -93,6 +99,8 @@ impl std::fmt::Debug for SigningKey {
 /// Every key of the manifest, loaded once at start and shared read-only.
 pub struct KeySet {
     keys: Vec<SigningKey>,
+    /// The time the set was loaded for: which keys sign depends on it.
+    loaded_at: i64,
     jwks_json: String,
     pairwise_secret: Vec<u8>,
 }
@@ -133,18 +141,24 @@ impl KeySet {
             .map_err(|e| KeyError::Invalid { kid: "pairwise.secret".into(), reason: e.to_string() })?;
         let keys = manifest.keys.iter().map(|entry| load_key(dir, entry)).collect::<Result<Vec<_>, _>>()?;
         let jwks = serde_json::json!({ "keys": keys.iter().map(|k| &k.public_jwk).collect::<Vec<_>>() });
-        Ok(KeySet { keys, jwks_json: jwks.to_string(), pairwise_secret })
+        Ok(KeySet { keys, loaded_at: now, jwks_json: jwks.to_string(), pairwise_secret })
     }
 
-    /// Adds a new key for each of `algs` to the directory's manifest; the running servers sign
-    /// with it once they reload. Returns the new entries.
-    pub fn rotate(dir: &Path, algs: &[SigningAlg], now: i64) -> Result<Vec<ManifestEntry>, KeyError> {
+    /// Adds a new key for each of `algs` to the directory's manifest, signing from
+    /// `activates_at`; running servers publish it as soon as they reload. Returns the new entries.
+    pub fn rotate(
+        dir: &Path,
+        algs: &[SigningAlg],
+        now: i64,
+        activates_at: i64,
+    ) -> Result<Vec<ManifestEntry>, KeyError> {
         ensure_dir(dir)?;
         let _lock = lock_dir(dir)?;
         let mut manifest = read_manifest(dir)?;
         let mut added = Vec::new();
         for alg in algs {
-            let entry = generate_key(dir, *alg, now)?;
+            let mut entry = generate_key(dir, *alg, now)?;
+            entry.activates_at = Some(activates_at.max(now));
             manifest.keys.push(entry.clone());
             added.push(entry);
         }
@@ -157,9 +171,19 @@ impl KeySet {
         Ok(read_manifest(dir)?.keys)
     }
 
-    /// The key that signs with `alg`: the newest one.
+    /// The key that signs with `alg`: the most recently activated one (or, if every key of
+    /// the algorithm is still pending, the first to activate).
     pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
-        self.keys.iter().filter(|k| k.alg == alg).max_by_key(|k| k.created_at)
+        let of_alg = || self.keys.iter().filter(move |k| k.alg == alg);
+        of_alg()
+            .filter(|k| k.activates_at <= self.loaded_at)
+            .max_by_key(|k| (k.activates_at, k.created_at))
+            .or_else(|| of_alg().min_by_key(|k| k.activates_at))
+    }
+
+    /// The next time a published key starts signing, if one is pending.
+    pub fn next_activation(&self) -> Option<i64> {
+        self.keys.iter().map(|k| k.activates_at).filter(|t| *t > self.loaded_at).min()
     }
 
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
@@ -236,7 +260,7 @@ fn generate_key(dir: &Path, alg: SigningAlg, now: i64) -> Result<ManifestEntry, 
     let public = public_jwk(alg, &pem).map_err(invalid)?;
     let kid = thumbprint(&public);
     write_secret_file(&dir.join(format!("{kid}.pem")), &pem)?;
-    Ok(ManifestEntry { kid, alg, created_at: now })
+    Ok(ManifestEntry { kid, alg, created_at: now, activates_at: None })
 }
 
 fn public_jwk(alg: SigningAlg, pem: &[u8]) -> Result<Jwk, josekit::JoseError> {
@@ -291,6 +315,7 @@ fn load_key(dir: &Path, entry: &ManifestEntry) -> Result<SigningKey, KeyError> {
         kid: entry.kid.clone(),
         alg: entry.alg,
         created_at: entry.created_at,
+        activates_at: entry.activates_at.unwrap_or(entry.created_at),
         signer,
         verifier,
         public_jwk,
@@ -325,14 +350,18 @@ mod tests {
     }
 
     #[test]
-    fn rotation_adds_a_newer_active_key_and_keeps_the_old_one_published() {
+    fn rotation_publishes_the_new_key_first_then_signs_with_it_and_keeps_the_old_one() {
         let dir = tempfile::tempdir().unwrap();
         let before = KeySet::load_or_generate(dir.path(), 100).unwrap();
         let old = before.active(SigningAlg::ES256).unwrap().kid.clone();
-        KeySet::rotate(dir.path(), &[SigningAlg::ES256], 200).unwrap();
-        let after = KeySet::load_or_generate(dir.path(), 300).unwrap();
-        assert_ne!(after.active(SigningAlg::ES256).unwrap().kid, old);
-        assert!(after.by_kid(&old).is_some());
-        assert!(after.jwks_json().contains(&old));
+        let new = KeySet::rotate(dir.path(), &[SigningAlg::ES256], 200, 800).unwrap()[0].kid.clone();
+        let published = KeySet::load_or_generate(dir.path(), 300).unwrap();
+        assert!(published.jwks_json().contains(&new), "published ahead of use");
+        assert_eq!(published.active(SigningAlg::ES256).unwrap().kid, old, "not signing yet");
+        assert_eq!(published.next_activation(), Some(800));
+        let after = KeySet::load_or_generate(dir.path(), 800).unwrap();
+        assert_eq!(after.active(SigningAlg::ES256).unwrap().kid, new);
+        assert!(after.jwks_json().contains(&old), "the old key stays published");
+        assert_eq!(after.next_activation(), None);
     }
 }

@@ -42,11 +42,13 @@ impl KeyRing {
         }
     }
 
-    /// Reloads the key set if the manifest changed since the last load; returns whether it did.
+    /// Reloads the key set if the manifest changed since the last load, or a published key's
+    /// activation time has come; returns whether it did.
     pub fn reload_if_changed(&self, now: i64) -> Result<bool, KeyError> {
         let latest = stamp(&self.dir);
         let mut seen = self.stamp.lock().unwrap_or_else(|p| p.into_inner());
-        if latest == *seen {
+        let activation_due = self.current().next_activation().is_some_and(|t| now >= t);
+        if latest == *seen && !activation_due {
             return Ok(false);
         }
         let set = KeySet::load_or_generate(&self.dir, now)?;

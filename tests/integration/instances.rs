@@ -64,8 +64,10 @@ async fn a_signing_key_rotated_on_one_instance_is_published_and_used_by_all() {
     let before = a.tokens(&Browser::new(&a), &client, &[]).await;
     let old_kid = jwt_header(before["access_token"].as_str().unwrap())["kid"].as_str().unwrap().to_owned();
 
-    // What `glc keys rotate --alg ES256` does, on the shared keys directory.
-    let added = KeySet::rotate(&a.provider.config.keys_dir, &[SigningAlg::ES256], a.provider.now() + 1).unwrap();
+    // What `glc keys rotate --alg ES256` does, on the shared keys directory: published now,
+    // signing in 100 s.
+    let now = a.provider.now();
+    let added = KeySet::rotate(&a.provider.config.keys_dir, &[SigningAlg::ES256], now, now + 100).unwrap();
     let new_kid = added[0].kid.clone();
     for instance in [&a, &b] {
         let mut published = false;
@@ -80,10 +82,29 @@ async fn a_signing_key_rotated_on_one_instance_is_published_and_used_by_all() {
         }
         assert!(published, "{} never published the new key", instance.base);
     }
-    let after = b.tokens(&Browser::new(&b), &client, &[]).await;
-    assert_eq!(jwt_header(after["access_token"].as_str().unwrap())["kid"], new_kid.as_str(), "the new key signs");
+    let meanwhile = b.tokens(&Browser::new(&b), &client, &[]).await;
+    assert_eq!(
+        jwt_header(meanwhile["access_token"].as_str().unwrap())["kid"],
+        old_kid.as_str(),
+        "not signing before its time"
+    );
+
+    // Its time comes: every instance switches without any change on disk.
+    a.clock.advance(101);
+    for instance in [&a, &b] {
+        let mut switched = false;
+        for _ in 0..50 {
+            let tokens = instance.tokens(&Browser::new(instance), &client, &[]).await;
+            if jwt_header(tokens["access_token"].as_str().unwrap())["kid"] == new_kid.as_str() {
+                switched = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(switched, "{} never signed with the new key", instance.base);
+    }
     // A token signed before the rotation still validates, on either instance.
-    assert_eq!(b.userinfo(before["access_token"].as_str().unwrap()).await.0, 200);
+    assert_eq!(b.userinfo(meanwhile["access_token"].as_str().unwrap()).await.0, 200);
 }
 
 #[tokio::test]
