@@ -30,6 +30,24 @@ fn end_session_url(server: &TestServer, params: &[(&str, &str)]) -> String {
     server.url(&format!("/end_session?{query}"))
 }
 
+/// A resident logged in to a client that registered `POST_LOGOUT`: the server, the client, the
+/// browser and the ID token of the login.
+async fn scene() -> (TestServer, TestClient, Browser, String) {
+    let server = TestServer::start().await;
+    let client = logout_client(&server, None).await;
+    let (browser, id_token) = logged_in(&server, &client).await;
+    (server, client, browser, id_token)
+}
+
+/// Confirms on a logout confirmation page: the logged-out page follows, never a redirect.
+async fn confirm(browser: &Browser, confirmation: &Landing) {
+    assert_no_redirect(confirmation);
+    assert!(confirmation.html().contains("Me déconnecter"), "a confirmation");
+    let done = browser.submit(confirmation, &[]).await;
+    assert_no_redirect(&done);
+    assert!(done.html().contains("Vous êtes déconnecté"), "the logged-out page");
+}
+
 async fn assert_logged_out(server: &TestServer, browser: &Browser, client: &TestClient) {
     let callback = browser.open(&server.authorize_url(client, &[("prompt", "none")])).await.callback();
     assert_eq!(callback["error"], "login_required", "the session really ended");
@@ -66,9 +84,7 @@ async fn oidcc_rp_initiated_logout_discovery_endpoint_verification() {
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, id_token) = logged_in(&server, &client).await;
+    let (server, client, browser, id_token) = scene().await;
     let landing = browser
         .open(&end_session_url(
             &server,
@@ -83,9 +99,7 @@ async fn oidcc_rp_initiated_logout() {
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_bad_post_logout_redirect_uri() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, id_token) = logged_in(&server, &client).await;
+    let (server, client, browser, id_token) = scene().await;
     let landing = browser
         .open(&end_session_url(
             &server,
@@ -100,9 +114,7 @@ async fn oidcc_rp_initiated_logout_bad_post_logout_redirect_uri() {
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_modified_id_token_hint() {
     use base64::Engine;
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, id_token) = logged_in(&server, &client).await;
+    let (server, client, browser, id_token) = scene().await;
     let parts: Vec<&str> = id_token.split('.').collect();
     let none = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
     let modified = format!("{none}.{}.", parts[1]);
@@ -111,40 +123,29 @@ async fn oidcc_rp_initiated_logout_modified_id_token_hint() {
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_no_id_token_hint() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, _) = logged_in(&server, &client).await;
+    let (server, client, browser, _) = scene().await;
     let landing = browser.open(&end_session_url(&server, &[("post_logout_redirect_uri", POST_LOGOUT)])).await;
     assert_no_redirect(&landing);
     // With client_id the URI is known, but the request is still not proven: confirmation, no redirect.
     let landing = browser
         .open(&end_session_url(&server, &[("post_logout_redirect_uri", POST_LOGOUT), ("client_id", &client.id)]))
         .await;
-    assert_no_redirect(&landing);
-    assert!(landing.html().contains("Me déconnecter"), "a confirmation");
-    let done = browser.submit(&landing, &[]).await;
-    assert_no_redirect(&done);
-    assert!(done.html().contains("Vous êtes déconnecté"));
+    confirm(&browser, &landing).await;
     assert_logged_out(&server, &browser, &client).await;
 }
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_no_params() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, _) = logged_in(&server, &client).await;
-    let confirm = browser.open(&server.url("/end_session")).await;
-    assert_eq!(confirm.status(), 200);
-    let done = browser.submit(&confirm, &[]).await;
-    assert!(done.html().contains("Vous êtes déconnecté"), "the logged-out page");
+    let (server, client, browser, _) = scene().await;
+    let confirmation = browser.open(&server.url("/end_session")).await;
+    assert_eq!(confirmation.status(), 200);
+    confirm(&browser, &confirmation).await;
     assert_logged_out(&server, &browser, &client).await;
 }
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_no_post_logout_redirect_uri() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, id_token) = logged_in(&server, &client).await;
+    let (server, client, browser, id_token) = scene().await;
     let landing = browser.open(&end_session_url(&server, &[("id_token_hint", &id_token)])).await;
     assert_no_redirect(&landing);
     assert!(landing.html().contains("Vous êtes déconnecté"));
@@ -153,9 +154,7 @@ async fn oidcc_rp_initiated_logout_no_post_logout_redirect_uri() {
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_no_state() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, id_token) = logged_in(&server, &client).await;
+    let (server, client, browser, id_token) = scene().await;
     let landing = browser
         .open(&end_session_url(&server, &[("id_token_hint", &id_token), ("post_logout_redirect_uri", POST_LOGOUT)]))
         .await;
@@ -166,34 +165,27 @@ async fn oidcc_rp_initiated_logout_no_state() {
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_only_state() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, _) = logged_in(&server, &client).await;
-    let confirm = browser.open(&end_session_url(&server, &[("state", "s")])).await;
-    assert_no_redirect(&confirm);
-    let done = browser.submit(&confirm, &[]).await;
-    assert!(done.html().contains("Vous êtes déconnecté"));
+    let (server, client, browser, _) = scene().await;
+    let confirmation = browser.open(&end_session_url(&server, &[("state", "s")])).await;
+    confirm(&browser, &confirmation).await;
     assert_logged_out(&server, &browser, &client).await;
 }
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, id_token) = logged_in(&server, &client).await;
+    let (server, client, browser, id_token) = scene().await;
     let with_query = format!("{POST_LOGOUT}?foo=bar");
     let landing = browser
         .open(&end_session_url(&server, &[("id_token_hint", &id_token), ("post_logout_redirect_uri", &with_query)]))
         .await;
     assert_no_redirect(&landing);
     assert_eq!(landing.status(), 400);
+    assert_still_logged_in(&server, &browser, &client).await;
 }
 
 #[tokio::test]
 async fn oidcc_rp_initiated_logout_bad_id_token_hint() {
-    let server = TestServer::start().await;
-    let client = logout_client(&server, None).await;
-    let (browser, _) = logged_in(&server, &client).await;
+    let (server, client, browser, _) = scene().await;
     // An ID token for the same client id, signed by someone else (another provider's keys).
     let stranger = TestServer::start().await;
     let mut foreign = jwt_claims(&crate::support::sign_with(&stranger, &client.id));
