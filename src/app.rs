@@ -32,12 +32,7 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         }
         None => ShortLived::in_memory(clock.clone()),
     };
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(4))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("building the outbound HTTP client")?;
+    let http = crate::outbound::client(config.is_loopback_http()).context("building the outbound HTTP client")?;
     Ok(Arc::new(Provider { config, db, ephemeral: Arc::new(ephemeral), keys, clock, passwords, http }))
 }
 

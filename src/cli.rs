@@ -154,9 +154,12 @@ pub struct ClientCreate {
     /// Loaded in an iframe, with iss and sid, when the resident logs out (Front-Channel Logout).
     #[arg(long)]
     frontchannel_logout_uri: Option<String>,
-    /// File holding the client's public JWK set (required for private_key_jwt).
+    /// File holding the client's public JWK set (private_key_jwt).
     #[arg(long)]
     jwks: Option<PathBuf>,
+    /// Or the https URL where the client publishes it.
+    #[arg(long)]
+    jwks_uri: Option<String>,
     /// Allowed scope (repeatable; default: the OpenID Connect scopes).
     #[arg(long = "scope")]
     scopes: Vec<String>,
@@ -313,6 +316,7 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
             .jwks
             .map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display())))
             .transpose()?,
+        jwks_uri: args.jwks_uri,
         auth_method: AuthMethod::parse(&args.auth_method).context("auth method")?,
         resources: args.resources,
         subject_type: SubjectType::parse(&args.subject_type).context("subject type")?,

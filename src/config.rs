@@ -197,6 +197,12 @@ impl Config {
         self.trusted_proxies.iter().filter_map(|p| crate::http::client_address::Network::parse(p).ok()).collect()
     }
 
+    /// A local run or test (`http://localhost…`): outbound calls may then target loopback.
+    pub fn is_loopback_http(&self) -> bool {
+        url::Url::parse(&self.issuer)
+            .is_ok_and(|u| u.scheme() == "http" && is_loopback_host(u.host_str().unwrap_or_default()))
+    }
+
     pub fn hash_concurrency(&self) -> usize {
         if self.password_hash_concurrency > 0 {
             self.password_hash_concurrency

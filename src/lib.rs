@@ -14,6 +14,7 @@ pub mod consent;
 pub mod http;
 pub mod identity;
 pub mod oauth;
+pub mod outbound;
 pub mod partners;
 pub mod provider;
 pub mod secrets;

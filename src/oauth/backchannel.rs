@@ -7,7 +7,6 @@ use serde_json::{Map, Value, json};
 
 use super::client::Client;
 use super::error::OAuthError;
-use crate::config::is_loopback_host;
 use crate::provider::Provider;
 
 pub const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -35,19 +34,10 @@ pub fn logout_token(provider: &Provider, client: &Client, sub: &str, sid: &str) 
     Ok(provider.keys().sign(client.id_token_alg, Some("logout+jwt"), &claims)?)
 }
 
-/// Outbound logout URIs must be https, except loopback http when the issuer itself is a
-/// loopback http URL (local runs and tests).
-pub fn may_call(uri: &str, issuer: &str) -> bool {
-    let (Ok(target), Ok(issuer)) = (url::Url::parse(uri), url::Url::parse(issuer)) else { return false };
-    match target.scheme() {
-        "https" => true,
-        "http" => {
-            issuer.scheme() == "http"
-                && is_loopback_host(issuer.host_str().unwrap_or_default())
-                && is_loopback_host(target.host_str().unwrap_or_default())
-        }
-        _ => false,
-    }
+/// Outbound logout URIs must be https to a public address, except loopback http when the
+/// issuer itself is a loopback http URL (local runs and tests).
+pub fn may_call(uri: &str, provider: &Provider) -> bool {
+    crate::outbound::url_allowed(uri, provider.config.is_loopback_http())
 }
 
 /// POSTs `token` to `uri`; retries on network errors and 5xx. Returns whether it was accepted.

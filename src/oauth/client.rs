@@ -100,6 +100,8 @@ pub struct Client {
     /// The public keys of a `private_key_jwt` client (a JWK set, JSON).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_json_text")]
     pub jwks: Option<String>,
+    /// Or where they are published.
+    pub jwks_uri: Option<String>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Scopes,
     pub resources: Vec<String>,
@@ -157,6 +159,7 @@ impl Client {
             backchannel_logout_uri: row.backchannel_logout_uri,
             frontchannel_logout_uri: row.frontchannel_logout_uri,
             jwks: row.jwks,
+            jwks_uri: row.jwks_uri,
             require_pkce: row.require_pkce,
             rotate_refresh_tokens: row.rotate_refresh_tokens,
             refresh_grace_seconds: row.refresh_grace_seconds,
@@ -187,8 +190,10 @@ pub struct ClientSpec {
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
     pub frontchannel_logout_uri: Option<String>,
-    /// Required for `private_key_jwt`: the client's public JWK set (JSON).
+    /// For `private_key_jwt`: the client's public JWK set (JSON)…
     pub jwks: Option<String>,
+    /// …or the https URL where it publishes it.
+    pub jwks_uri: Option<String>,
     pub grant_types: Vec<GrantType>,
     pub auth_method: AuthMethod,
     pub scopes: Option<Scopes>,
@@ -216,6 +221,7 @@ impl Default for ClientSpec {
             backchannel_logout_uri: None,
             frontchannel_logout_uri: None,
             jwks: None,
+            jwks_uri: None,
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             auth_method: AuthMethod::ClientSecretBasic,
             scopes: None,
@@ -272,6 +278,7 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
         backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
         frontchannel_logout_uri: spec.frontchannel_logout_uri.clone(),
         jwks: spec.jwks.clone(),
+        jwks_uri: spec.jwks_uri.clone(),
         grant_types: to_json_list(&spec.grant_types.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>()),
         scopes: scopes.to_string(),
         resources: to_json_list(&spec.resources),
@@ -307,12 +314,16 @@ pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     if spec.grant_types.is_empty() {
         return Err(invalid("at least one grant type is required"));
     }
-    match (&spec.jwks, spec.auth_method) {
-        (None, AuthMethod::PrivateKeyJwt) => {
-            return Err(invalid("private_key_jwt needs the client's public keys (--jwks)"));
+    match (&spec.jwks, &spec.jwks_uri, spec.auth_method) {
+        (Some(_), Some(_), _) => {
+            return Err(invalid("register the keys inline (--jwks) or by URL (--jwks-uri), not both"));
         }
-        (Some(jwks), _) => crate::signing::client_keys::validate_jwks(jwks).map_err(invalid)?,
-        (None, _) => {}
+        (None, None, AuthMethod::PrivateKeyJwt) => {
+            return Err(invalid("private_key_jwt needs the client's public keys (--jwks or --jwks-uri)"));
+        }
+        (Some(jwks), None, _) => crate::signing::client_keys::validate_jwks(jwks).map_err(invalid)?,
+        (None, Some(uri), _) => check_web_uri(uri).map_err(|e| invalid(format!("JWKS URI {uri}: {e}")))?,
+        (None, None, _) => {}
     }
     let uses_code = spec.grant_types.contains(&GrantType::AuthorizationCode);
     if uses_code && spec.redirect_uris.is_empty() {

@@ -121,9 +121,18 @@ const SKEW: i64 = 60;
 /// `sub` the client, `aud` this provider, unexpired, not yet used (`jti`).
 async fn check_assertion(provider: &Provider, client: &Client, assertion: &str) -> Result<(), OAuthError> {
     let failed = |why: &'static str| OAuthError::invalid_client(why);
-    let jwks = client.jwks.as_deref().ok_or_else(|| failed("no keys registered for this client"))?;
-    let jwt = crate::signing::client_keys::verify_with_jwks(assertion, jwks)
-        .map_err(|_| failed("the client assertion is not signed by a registered key"))?;
+    use crate::signing::client_keys::verify_with_jwks;
+    let unsigned = || failed("the client assertion is not signed by a registered key");
+    let jwks = super::client_jwks::keys_of(provider, client, false).await?.ok_or_else(unsigned)?;
+    let jwt = match verify_with_jwks(assertion, &jwks) {
+        Ok(jwt) => jwt,
+        // The client may have rotated its published keys: fetch them again, once.
+        Err(_) if client.jwks_uri.is_some() => {
+            let fresh = super::client_jwks::keys_of(provider, client, true).await?.ok_or_else(unsigned)?;
+            verify_with_jwks(assertion, &fresh).map_err(|_| unsigned())?
+        }
+        Err(_) => return Err(unsigned()),
+    };
     if jwt.str_claim("iss") != Some(client.client_id.as_str())
         || jwt.str_claim("sub") != Some(client.client_id.as_str())
     {

@@ -132,15 +132,12 @@ pub async fn end(provider: &Provider, session: &Session) -> Result<Vec<String>, 
     for client_id in &session.clients {
         let Some(client) = client::find(&provider.db, client_id).await? else { continue };
         let sid = client_sid(&secret, &session.sid, client_id);
-        if let Some(uri) =
-            client.backchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider.issuer()))
-        {
+        if let Some(uri) = client.backchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider)) {
             let sub = subject::for_client(&client, &session.user_id, &secret);
             let token = backchannel::logout_token(provider, &client, &sub, &sid)?;
             deliveries.push(tokio::spawn(backchannel::deliver(provider.http.clone(), uri.to_owned(), token)));
         }
-        if let Some(uri) =
-            client.frontchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider.issuer()))
+        if let Some(uri) = client.frontchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider))
             && let Ok(mut url) = url::Url::parse(uri)
         {
             url.query_pairs_mut().append_pair("iss", provider.issuer()).append_pair("sid", &sid);

@@ -10,6 +10,7 @@ pub mod backchannel;
 pub mod claims;
 pub mod client;
 pub mod client_auth;
+pub mod client_jwks;
 pub mod code;
 pub mod discovery;
 pub mod error;

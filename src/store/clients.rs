@@ -14,6 +14,7 @@ pub struct ClientRow {
     pub backchannel_logout_uri: Option<String>,
     pub frontchannel_logout_uri: Option<String>,
     pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
     pub grant_types: String,
     pub scopes: String,
     pub resources: String,
@@ -28,7 +29,7 @@ pub struct ClientRow {
 macro_rules! client_columns {
     () => {
         "id, partner_id, name, secret_digest, auth_method, redirect_uris, \
-    post_logout_redirect_uris, backchannel_logout_uri, frontchannel_logout_uri, jwks, grant_types, scopes, resources, \
+    post_logout_redirect_uris, backchannel_logout_uri, frontchannel_logout_uri, jwks, jwks_uri, grant_types, scopes, resources, \
     subject_type, id_token_alg, require_pkce, rotate_refresh_tokens, refresh_grace_seconds, created_at"
     };
 }
@@ -37,7 +38,7 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
     const SQL: &str = concat!(
         "INSERT INTO clients (",
         client_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     );
     on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
@@ -50,6 +51,7 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
         .bind(&row.backchannel_logout_uri)
         .bind(&row.frontchannel_logout_uri)
         .bind(&row.jwks)
+        .bind(&row.jwks_uri)
         .bind(&row.grant_types)
         .bind(&row.scopes)
         .bind(&row.resources)

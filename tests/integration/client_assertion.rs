@@ -160,3 +160,78 @@ async fn private_key_jwt_clients_need_public_keys_only() {
     let garbage = ClientSpec { jwks: Some("{\"keys\": 3}".into()), ..base };
     assert!(register(&server.provider.db, garbage, now).await.is_err());
 }
+
+/// A client that publishes its keys at a URL (here a loopback server, allowed because the
+/// issuer is loopback http): fetched, cached, refetched when the client rotates.
+#[tokio::test]
+async fn private_key_jwt_keys_published_at_a_jwks_uri_are_fetched_and_refetched_on_rotation() {
+    let server = TestServer::start().await;
+    let published = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_uri = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = {
+        let (published, fetches) = (published.clone(), fetches.clone());
+        axum::Router::new().route(
+            "/jwks.json",
+            axum::routing::get(move || {
+                fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let body = published.lock().unwrap().clone();
+                async move { body }
+            }),
+        )
+    };
+    let _host = crate::support::serve_until_dropped(listener, app);
+
+    let key = |kid: &str| {
+        let pair = ES256.generate_key_pair().unwrap();
+        let mut public = pair.to_jwk_public_key();
+        public.set_key_id(kid);
+        let mut signer = ES256.signer_from_jwk(&pair.to_jwk_private_key()).unwrap();
+        signer.set_key_id(kid);
+        (json!({ "keys": [public.as_ref()] }).to_string(), signer)
+    };
+    let (first_set, first_signer) = key("2026-11");
+    *published.lock().unwrap() = first_set;
+    let spec = ClientSpec {
+        name: "Téléservice".into(),
+        auth_method: AuthMethod::PrivateKeyJwt,
+        jwks_uri: Some(jwks_uri.clone()),
+        grant_types: vec![GrantType::ClientCredentials],
+        scopes: Some(glc::oauth::scope::Scopes::parse("api:read").unwrap()),
+        ..ClientSpec::default()
+    };
+    let id = register(&server.provider.db, spec, server.provider.now()).await.unwrap().client.client_id;
+    let client = KeyedClient { id, signer: Box::new(first_signer) };
+    for _ in 0..2 {
+        let (status, body) = token(&server, &sign(client.signer.as_ref(), &claims(&server, &client, &[])), &[]).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1, "fetched once, then cached");
+
+    // The client rotates: a new key, under a new kid, published at the same URL.
+    let (second_set, second_signer) = key("2026-12");
+    *published.lock().unwrap() = second_set;
+    let rotated = KeyedClient { id: client.id.clone(), signer: Box::new(second_signer) };
+    let (status, body) = token(&server, &sign(rotated.signer.as_ref(), &claims(&server, &rotated, &[])), &[]).await;
+    assert_eq!(status, 200, "refetched on the unknown kid: {body}");
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    // A key set that is too large is not accepted (and an outage of the host is invalid_client).
+    *published.lock().unwrap() = format!("{{\"keys\":[],\"padding\":\"{}\"}}", "x".repeat(70_000));
+    server.provider.ephemeral.delete(&format!("client_jwks:{}", client.id)).await.unwrap();
+    let (status, _) = token(&server, &sign(rotated.signer.as_ref(), &claims(&server, &rotated, &[])), &[]).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn jwks_uris_on_internal_addresses_are_never_fetched() {
+    // On a production-like (https) issuer, a JWKS URI on a private address is refused before
+    // any connection.
+    assert!(!glc::outbound::url_allowed("https://10.0.0.5/jwks.json", false));
+    assert!(!glc::outbound::url_allowed("https://169.254.169.254/latest/meta-data", false));
+    assert!(!glc::outbound::url_allowed("http://127.0.0.1:8080/jwks.json", false));
+    let http = glc::outbound::client(false).unwrap();
+    let refused = glc::outbound::get_bounded(&http, "https://localhost/jwks.json", false, 1024).await;
+    assert!(matches!(refused, Err(glc::outbound::OutboundError::Forbidden(_))));
+}

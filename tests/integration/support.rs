@@ -544,7 +544,7 @@ fn spawn_round_robin(listener: TcpListener, targets: Vec<String>) -> oneshot::Se
 }
 
 /// Serves `app` on `listener` until the returned sender is dropped.
-fn serve_until_dropped(listener: TcpListener, app: axum::Router) -> oneshot::Sender<()> {
+pub fn serve_until_dropped(listener: TcpListener, app: axum::Router) -> oneshot::Sender<()> {
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app)
