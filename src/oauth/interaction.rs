@@ -153,3 +153,67 @@ fn session_satisfies(
     }
     true
 }
+
+/// After a successful password check within interaction `id`: starts a new SSO session (a new
+/// id, never the old one: no fixation), notes that the resident authenticated for this very
+/// request, and decides what follows. Returns the session cookie value and the next step.
+pub async fn authenticated(
+    provider: &Provider,
+    id: &str,
+    interaction: &mut Interaction,
+    client: &Client,
+    user_id: &str,
+) -> Result<(String, Step), OAuthError> {
+    let (cookie_value, session) = crate::identity::session::start(
+        &provider.ephemeral,
+        user_id,
+        crate::identity::ACR_BASIC,
+        &[crate::identity::AMR_PASSWORD],
+        provider.now(),
+        &provider.config.lifetimes,
+    )
+    .await?;
+    interaction.authenticated = true;
+    save(provider, id, interaction).await?;
+    let step = next_step(provider, client, &interaction.request, Some(&session), true, false).await?;
+    Ok((cookie_value, step))
+}
+
+/// The resident's answer on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentDecision {
+    Allow,
+    Deny,
+}
+
+/// Applies the resident's decision: an allowed consent is remembered, then the request goes on;
+/// a refusal is `access_denied` for the client (RFC 6749 §4.1.2.1). `None` if the session
+/// ended meanwhile and the resident must log in again.
+pub async fn decide_consent(
+    provider: &Provider,
+    client: &Client,
+    interaction: &Interaction,
+    session: &Session,
+    decision: ConsentDecision,
+) -> Result<Option<AuthorizationResponse>, OAuthError> {
+    let request = &interaction.request;
+    if decision == ConsentDecision::Deny {
+        let refused = OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request");
+        return Ok(Some(request.target.error(&refused, provider.issuer())));
+    }
+    let scopes = request.consent_scopes();
+    consent::record(
+        &provider.db,
+        &session.user_id,
+        &client.client_id,
+        &scopes,
+        provider.now(),
+        provider.config.lifetimes.consent,
+    )
+    .await?;
+    match next_step(provider, client, request, Some(session), interaction.authenticated, true).await? {
+        Step::Respond(response) => Ok(Some(response)),
+        // Consent was just given: only a vanished session can lead back to login.
+        Step::Login | Step::Consent => Ok(None),
+    }
+}

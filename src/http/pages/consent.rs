@@ -10,12 +10,11 @@ use minijinja::context;
 use super::login::{redirect_origin, resume};
 use super::response::{deliver, redirect};
 use super::{current_session, lang_of};
-use crate::consent;
 use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies, i18n};
-use crate::oauth::error::{ErrorCode, OAuthError, PageError};
-use crate::oauth::interaction::{self, Step};
+use crate::oauth::error::PageError;
+use crate::oauth::interaction::{self, ConsentDecision};
 use crate::{secrets, telemetry};
 
 pub async fn get(
@@ -70,48 +69,18 @@ pub async fn post(
         Ok(_) => return state.views.error(&PageError::expired(), &lang),
         Err(e) => return state.views.error(&PageError::bad_request(e.description), &lang),
     };
+    let decision = match fields.get("decision") {
+        Some("allow") => ConsentDecision::Allow,
+        Some("deny") => ConsentDecision::Deny,
+        _ => return state.views.error(&PageError::bad_request("decision must be allow or deny"), &lang),
+    };
+    telemetry::consent(if decision == ConsentDecision::Allow { "allow" } else { "deny" });
     let provider = &state.provider;
-    let request = &interaction.request;
     let outcome = async {
-        let Some(session) = current_session(&state, &jar).await? else { return Ok(None) };
-        let response = match fields.get("decision") {
-            Some("allow") => {
-                telemetry::consent("allow");
-                let now = provider.now();
-                consent::record(
-                    &provider.db,
-                    &session.user_id,
-                    &client.client_id,
-                    &request.consent_scopes(),
-                    now,
-                    provider.config.lifetimes.consent,
-                )
-                .await?;
-                match interaction::next_step(
-                    provider,
-                    &client,
-                    request,
-                    Some(&session),
-                    interaction.authenticated,
-                    true,
-                )
-                .await?
-                {
-                    Step::Respond(response) => response,
-                    // Consent was just given: only a vanished session can lead back to login.
-                    Step::Login | Step::Consent => return Ok(None),
-                }
-            }
-            Some("deny") => {
-                telemetry::consent("deny");
-                request.target.error(
-                    &OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request"),
-                    provider.issuer(),
-                )
-            }
-            _ => return Err(OAuthError::invalid_request("decision must be allow or deny")),
-        };
-        Ok(Some(response))
+        match current_session(&state, &jar).await? {
+            Some(session) => interaction::decide_consent(provider, &client, &interaction, &session, decision).await,
+            None => Ok(None),
+        }
     };
     match outcome.await {
         Ok(Some(response)) => {

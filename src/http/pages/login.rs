@@ -13,7 +13,6 @@ use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies};
 use crate::identity::user::{self, LoginError};
-use crate::identity::{ACR_BASIC, AMR_PASSWORD, session};
 use crate::oauth::client::{self, Client};
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
 use crate::oauth::interaction::{self, Interaction, Step};
@@ -104,16 +103,7 @@ pub async fn post(
             return state.views.error(&OAuthError::server_error().into(), &interaction.locale);
         }
     };
-    let outcome = async {
-        let lifetimes = &provider.config.lifetimes;
-        let (cookie_value, session) =
-            session::start(&provider.ephemeral, &user.id, ACR_BASIC, &[AMR_PASSWORD], provider.now(), lifetimes)
-                .await?;
-        interaction.authenticated = true;
-        interaction::save(provider, &id, &interaction).await?;
-        let step = interaction::next_step(provider, &client, &interaction.request, Some(&session), true, false).await?;
-        Ok::<_, OAuthError>((cookie_value, step))
-    };
+    let outcome = interaction::authenticated(provider, &id, &mut interaction, &client, &user.id);
     let (cookie_value, step) = match outcome.await {
         Ok(done) => done,
         Err(e) => return state.views.error(&e.into(), &interaction.locale),
