@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::identity::password::PasswordHasherPool;
 use crate::identity::user::{self, NewUser, User};
 use crate::oauth::client::{self, AuthMethod, ClientSpec, GrantType, SubjectType};
+use crate::oauth::client_metadata::ClientMetadata;
 use crate::oauth::scope::Scopes;
 use crate::signing::{KeySet, SigningAlg};
 use crate::{app, partners, store};
@@ -180,6 +181,21 @@ pub struct ClientCreate {
     /// Seconds a just-rotated refresh token is still accepted (0 to 60).
     #[arg(long, default_value_t = 0)]
     refresh_grace_seconds: i64,
+    /// The only algorithm accepted for its request objects; `none` allows unsigned ones.
+    #[arg(long, value_parser = ["RS256", "PS256", "ES256", "EdDSA", "none"])]
+    request_object_alg: Option<String>,
+    /// Authorization requests must be pushed first (RFC 9126 PAR).
+    #[arg(long)]
+    require_par: bool,
+    /// Authorization requests must be signed request objects (RFC 9101).
+    #[arg(long)]
+    require_signed_request_object: bool,
+    /// https URL the provider may fetch a request object from (repeatable).
+    #[arg(long = "request-uri")]
+    request_uris: Vec<String>,
+    /// Answer userinfo as a JWT signed with this algorithm.
+    #[arg(long, value_parser = ["RS256", "ES256", "EdDSA"])]
+    userinfo_alg: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -324,6 +340,14 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
         require_pkce: args.require_pkce,
         rotate_refresh_tokens: !args.no_refresh_rotation,
         refresh_grace_seconds: args.refresh_grace_seconds,
+        metadata: ClientMetadata {
+            request_object_signing_alg: args.request_object_alg,
+            require_pushed_authorization_requests: args.require_par,
+            require_signed_request_object: args.require_signed_request_object,
+            request_uris: args.request_uris,
+            userinfo_signed_response_alg: args.userinfo_alg,
+            ..ClientMetadata::default()
+        },
         ..ClientSpec::default()
     };
     if !args.grant_types.is_empty() {

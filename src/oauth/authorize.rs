@@ -11,6 +11,7 @@ use super::client::{self, Client};
 use super::error::{AuthorizeError, ErrorCode, OAuthError, PageError, PageErrorKind};
 use super::params::Params;
 use super::pkce;
+use super::request_object;
 use super::response::{ResponseMode, ResponseTarget};
 use super::scope::{self, Scopes};
 use crate::provider::Provider;
@@ -71,40 +72,85 @@ impl AuthorizationRequest {
     }
 }
 
-/// Validates `params` against the registered client.
-pub async fn validate(provider: &Provider, params: &Params) -> Result<(Client, AuthorizationRequest), AuthorizeError> {
+/// Validates an authorization request: the client, then any request object or pushed request
+/// it names, then every parameter.
+pub async fn validate(provider: &Provider, outer: &Params) -> Result<(Client, AuthorizationRequest), AuthorizeError> {
     let page = |kind, detail: &'static str| AuthorizeError::Page(PageError::new(400, kind, detail));
-    let client_id = params.get("client_id").ok_or_else(|| page(PageErrorKind::InvalidClient, "missing client_id"))?;
+    let client_id = outer.get("client_id").ok_or_else(|| page(PageErrorKind::InvalidClient, "missing client_id"))?;
     let client = client::find(&provider.db, client_id)
         .await
         .map_err(|e| AuthorizeError::Page(e.into()))?
         .ok_or_else(|| page(PageErrorKind::InvalidClient, "unknown client_id"))?;
-    if !client.allows(client::GrantType::AuthorizationCode) {
-        return Err(page(PageErrorKind::InvalidClient, "this client does not use the authorization code flow"));
+    let params = match request_object::resolve(provider, &client, outer).await {
+        Ok(params) => params,
+        // The request's own redirect URI is not known yet: the error goes to the outer one if
+        // it is registered, or else to our page.
+        Err(error) => {
+            return Err(match verified_target(&client, outer) {
+                Ok(target) => AuthorizeError::Redirect { target, error },
+                Err(_) => AuthorizeError::Page(PageError::from(error)),
+            });
+        }
+    };
+    let request = validate_for(provider, &client, &params)?;
+    Ok((client, request))
+}
+
+/// Validates the effective parameters of `client`'s request.
+pub fn validate_for(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+) -> Result<AuthorizationRequest, AuthorizeError> {
+    if params.get("client_id") != Some(client.client_id.as_str()) {
+        return Err(AuthorizeError::Page(PageError::new(
+            400,
+            PageErrorKind::InvalidClient,
+            "missing or wrong client_id",
+        )));
     }
-    // Exact string comparison (RFC 9700 §4.1.3), but for the port of loopback IP redirects
-    // (RFC 8252 §7.3); OIDC requires redirect_uri on every request.
+    if !client.allows(client::GrantType::AuthorizationCode) {
+        return Err(AuthorizeError::Page(PageError::new(
+            400,
+            PageErrorKind::InvalidClient,
+            "this client does not use the authorization code flow",
+        )));
+    }
+    let target = verified_target(client, params)?;
+    // From here on the redirect URI is verified: errors go back to the client.
+    let redirect = |error: OAuthError| AuthorizeError::Redirect { target: target.clone(), error };
+    response_mode(params).map_err(redirect)?;
+    check_parameters(provider, client, params, target.clone()).map_err(redirect)
+}
+
+/// The registered redirect URI the request names, with its response mode and state. Exact
+/// string comparison (RFC 9700 §4.1.3), but for the port of loopback IP redirects (RFC 8252
+/// §7.3); OIDC requires redirect_uri on every request.
+fn verified_target(client: &Client, params: &Params) -> Result<ResponseTarget, AuthorizeError> {
     let redirect_uri = params
         .get("redirect_uri")
         .filter(|uri| client.redirect_uris.iter().any(|r| redirect_uri_matches(r, uri)))
-        .ok_or_else(|| page(PageErrorKind::InvalidRedirectUri, "missing or unregistered redirect_uri"))?
+        .ok_or_else(|| {
+            AuthorizeError::Page(PageError::new(
+                400,
+                PageErrorKind::InvalidRedirectUri,
+                "missing or unregistered redirect_uri",
+            ))
+        })?
         .to_owned();
+    Ok(ResponseTarget {
+        redirect_uri,
+        mode: response_mode(params).unwrap_or(ResponseMode::Query),
+        state: params.get("state").map(str::to_owned),
+    })
+}
 
-    // From here on the redirect URI is verified: errors go back to the client.
-    let mode = match params.get("response_mode") {
+fn response_mode(params: &Params) -> Result<ResponseMode, OAuthError> {
+    match params.get("response_mode") {
         None | Some("query") => Ok(ResponseMode::Query),
         Some("form_post") => Ok(ResponseMode::FormPost),
         Some(_) => Err(OAuthError::invalid_request("unsupported response_mode")),
-    };
-    let target = ResponseTarget {
-        redirect_uri,
-        mode: *mode.as_ref().unwrap_or(&ResponseMode::Query),
-        state: params.get("state").map(str::to_owned),
-    };
-    let redirect = |error: OAuthError| AuthorizeError::Redirect { target: target.clone(), error };
-    mode.map_err(redirect)?;
-    let request = check_parameters(provider, &client, params, target.clone()).map_err(redirect)?;
-    Ok((client, request))
+    }
 }
 
 fn check_parameters(
@@ -119,12 +165,6 @@ fn check_parameters(
         Some(_) => {
             return Err(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported"));
         }
-    }
-    if params.get("request").is_some() {
-        return Err(OAuthError::new(ErrorCode::RequestNotSupported, "request objects are not supported"));
-    }
-    if params.get("request_uri").is_some() {
-        return Err(OAuthError::new(ErrorCode::RequestUriNotSupported, "request_uri is not supported"));
     }
     if params.get("registration").is_some() {
         return Err(OAuthError::new(ErrorCode::RegistrationNotSupported, "registration is not supported"));

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::client_metadata::{ALG_NONE, ClientMetadata};
 use super::scope::{STANDARD_SCOPES, Scopes};
 use crate::config::is_loopback_host;
 use crate::partners::METROPOLE_ID;
@@ -112,6 +113,11 @@ pub struct Client {
     pub rotate_refresh_tokens: bool,
     pub refresh_grace_seconds: i64,
     pub created_at: i64,
+    #[serde(flatten)]
+    pub metadata: ClientMetadata,
+    /// Registered through the registration endpoint (RFC 7591), managed with its own token.
+    #[serde(skip)]
+    pub registration_token_digest: Option<String>,
 }
 
 fn serialize_json_text<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -143,6 +149,7 @@ impl Client {
             .iter()
             .map(|g| GrantType::parse(g).ok_or_else(|| corrupt("grant type")))
             .collect::<Result<_, _>>()?;
+        let metadata = serde_json::from_str(&row.metadata).map_err(|_| corrupt("metadata"))?;
         Ok(Client {
             auth_method: AuthMethod::parse(&row.auth_method).ok_or_else(|| corrupt("auth method"))?,
             subject_type: SubjectType::parse(&row.subject_type).ok_or_else(|| corrupt("subject type"))?,
@@ -164,6 +171,8 @@ impl Client {
             rotate_refresh_tokens: row.rotate_refresh_tokens,
             refresh_grace_seconds: row.refresh_grace_seconds,
             created_at: row.created_at,
+            metadata,
+            registration_token_digest: row.registration_token_digest,
         })
     }
 }
@@ -206,6 +215,7 @@ pub struct ClientSpec {
     /// Seconds during which a just-rotated refresh token is still accepted (lost responses on
     /// flaky mobile networks); 0 by default.
     pub refresh_grace_seconds: i64,
+    pub metadata: ClientMetadata,
 }
 
 /// Longest refresh grace window an administrator may set.
@@ -233,6 +243,7 @@ impl Default for ClientSpec {
             require_pkce: false,
             rotate_refresh_tokens: true,
             refresh_grace_seconds: 0,
+            metadata: ClientMetadata::default(),
         }
     }
 }
@@ -288,6 +299,8 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
         rotate_refresh_tokens: spec.rotate_refresh_tokens,
         refresh_grace_seconds: spec.refresh_grace_seconds,
         created_at: now,
+        metadata: spec.metadata.to_json(),
+        registration_token_digest: None,
     };
     clients::insert(db, &row).await?;
     Ok(RegisteredClient { client: Client::from_row(row)?, client_secret: secret })
@@ -349,6 +362,48 @@ pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     }
     for resource in &spec.resources {
         check_resource(resource).map_err(|e| invalid(format!("resource {resource}: {e}")))?;
+    }
+    validate_metadata(spec)
+}
+
+/// The metadata of `ClientMetadata`: request objects need keys to verify them with, URLs must
+/// be https.
+fn validate_metadata(spec: &ClientSpec) -> Result<(), RegistrationError> {
+    use crate::signing::client_keys::CLIENT_SIGNING_ALGS;
+    let meta = &spec.metadata;
+    let has_keys = spec.jwks.is_some() || spec.jwks_uri.is_some();
+    match meta.request_object_signing_alg.as_deref() {
+        None | Some(ALG_NONE) => {}
+        Some(alg) if CLIENT_SIGNING_ALGS.contains(&alg) => {}
+        Some(alg) => return Err(invalid(format!("request object algorithm {alg} is not supported"))),
+    }
+    let signs_requests =
+        meta.require_signed_request_object || meta.request_object_signing_alg.as_deref().is_some_and(|a| a != ALG_NONE);
+    if signs_requests && !has_keys {
+        return Err(invalid("signed request objects need the client's public keys (jwks or jwks_uri)"));
+    }
+    if meta.require_signed_request_object && meta.request_object_signing_alg.as_deref() == Some(ALG_NONE) {
+        return Err(invalid("a client that must sign its request objects cannot register alg none"));
+    }
+    for uri in &meta.request_uris {
+        check_web_uri(uri.split('#').next().unwrap_or_default())
+            .map_err(|e| invalid(format!("request URI {uri}: {e}")))?;
+    }
+    for (what, uri) in [
+        ("client URI", &meta.client_uri),
+        ("logo URI", &meta.logo_uri),
+        ("policy URI", &meta.policy_uri),
+        ("terms of service URI", &meta.tos_uri),
+        ("sector identifier URI", &meta.sector_identifier_uri),
+    ] {
+        if let Some(uri) = uri {
+            check_web_uri(uri).map_err(|e| invalid(format!("{what} {uri}: {e}")))?;
+        }
+    }
+    if let Some(alg) = &meta.userinfo_signed_response_alg
+        && SigningAlg::parse(alg).is_none()
+    {
+        return Err(invalid(format!("userinfo signing algorithm {alg} is not supported")));
     }
     Ok(())
 }

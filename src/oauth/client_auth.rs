@@ -140,7 +140,7 @@ async fn check_assertion(provider: &Provider, client: &Client, assertion: &str) 
     }
     use super::discovery::paths;
     let accepted: Vec<String> = std::iter::once(provider.issuer().to_owned())
-        .chain([paths::TOKEN, paths::INTROSPECT, paths::REVOKE].iter().map(|p| provider.url(p)))
+        .chain([paths::TOKEN, paths::INTROSPECT, paths::REVOKE, paths::PAR].iter().map(|p| provider.url(p)))
         .collect();
     let audience_ok = match jwt.claims.get("aud") {
         Some(serde_json::Value::String(a)) => accepted.contains(a),

@@ -18,6 +18,7 @@ pub mod paths {
     pub const INTROSPECT: &str = "/introspect";
     pub const REVOKE: &str = "/revoke";
     pub const END_SESSION: &str = "/end_session";
+    pub const PAR: &str = "/par";
 }
 
 pub fn metadata(issuer: &str) -> Value {
@@ -25,6 +26,8 @@ pub fn metadata(issuer: &str) -> Value {
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     let client_auth = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
     let client_algs = crate::signing::client_keys::CLIENT_SIGNING_ALGS;
+    // `none` only for clients registered for it (OIDC Registration `request_object_signing_alg`).
+    let request_object_algs: Vec<&str> = client_algs.iter().copied().chain(["none"]).collect();
     json!({
         "issuer": issuer,
         "authorization_endpoint": url(paths::AUTHORIZE),
@@ -34,6 +37,8 @@ pub fn metadata(issuer: &str) -> Value {
         "introspection_endpoint": url(paths::INTROSPECT),
         "revocation_endpoint": url(paths::REVOKE),
         "end_session_endpoint": url(paths::END_SESSION),
+        "pushed_authorization_request_endpoint": url(paths::PAR),
+        "require_pushed_authorization_requests": false,
         "scopes_supported": STANDARD_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
@@ -49,8 +54,10 @@ pub fn metadata(issuer: &str) -> Value {
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": supported_claims(),
         "claims_parameter_supported": true,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": true,
+        "require_request_uri_registration": true,
+        "request_object_signing_alg_values_supported": request_object_algs,
         "acr_values_supported": ACR_VALUES_SUPPORTED,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "display_values_supported": ["page", "popup", "touch"],

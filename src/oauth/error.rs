@@ -45,6 +45,14 @@ pub enum ErrorCode {
     RequestUriNotSupported,
     /// OIDC Core §3.1.2.6.
     RegistrationNotSupported,
+    /// OIDC Core §3.1.2.6, RFC 9101 §6.2: the request object is invalid.
+    InvalidRequestObject,
+    /// OIDC Core §3.1.2.6, RFC 9126 §4: the `request_uri` is invalid, expired or used.
+    InvalidRequestUri,
+    /// RFC 7591 §3.2.2.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2.
+    InvalidClientMetadata,
     /// RFC 8707 §2: the requested resource is unknown or not allowed to the client.
     InvalidTarget,
     /// RFC 6750 §3.1: the access token is invalid, expired or revoked (401).
@@ -75,6 +83,10 @@ impl ErrorCode {
             ErrorCode::RequestNotSupported => "request_not_supported",
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             ErrorCode::RegistrationNotSupported => "registration_not_supported",
+            ErrorCode::InvalidRequestObject => "invalid_request_object",
+            ErrorCode::InvalidRequestUri => "invalid_request_uri",
+            ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
             ErrorCode::InvalidTarget => "invalid_target",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InsufficientScope => "insufficient_scope",

@@ -7,10 +7,12 @@ use super::error::OAuthError;
 
 /// Longest value accepted for any single parameter; longer is `invalid_request`.
 pub const MAX_PARAM_LEN: usize = 4096;
+/// Signed JWTs (request objects, client assertions) carry more.
+const MAX_JWT_PARAM_LEN: usize = 16 * 1024;
 /// Most parameters accepted in one request.
 const MAX_PARAMS: usize = 64;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Params(HashMap<String, String>);
 
 impl Params {
@@ -19,7 +21,9 @@ impl Params {
     pub fn parse(encoded: &[u8]) -> Result<Params, OAuthError> {
         let mut map = HashMap::new();
         for (name, value) in url::form_urlencoded::parse(encoded) {
-            if value.len() > MAX_PARAM_LEN || name.len() > 256 {
+            let limit =
+                if matches!(name.as_ref(), "request" | "client_assertion") { MAX_JWT_PARAM_LEN } else { MAX_PARAM_LEN };
+            if value.len() > limit || name.len() > 256 {
                 return Err(OAuthError::invalid_request(format!("parameter {name} is too long")));
             }
             if value.is_empty() {
@@ -41,6 +45,18 @@ impl Params {
 
     pub fn required(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn insert(&mut self, name: &str, value: String) {
+        self.0.insert(name.to_owned(), value);
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        self.0.remove(name)
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Params {

@@ -1,7 +1,9 @@
 //! Subject identifiers (OIDC Core §8): public (the account id) or pairwise per sector.
 //!
 //! The sector of a client registered by an administrator is its partner: every service of one
-//! commune sees the same `sub`, two communes see unrelated ones and cannot join on it.
+//! commune sees the same `sub`, two communes see unrelated ones and cannot join on it. A
+//! dynamically registered client's sector is the host of its redirect URIs (or of its
+//! `sector_identifier_uri`), as OIDC Core §8.1 says.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,7 +27,9 @@ pub fn pairwise(sector: &str, user_id: &str, secret: &[u8]) -> String {
 pub fn for_client(client: &Client, user_id: &str, secret: &[u8]) -> String {
     match client.subject_type {
         SubjectType::Public => user_id.to_owned(),
-        SubjectType::Pairwise => pairwise(&client.partner_id, user_id, secret),
+        SubjectType::Pairwise => {
+            pairwise(client.metadata.sector.as_deref().unwrap_or(&client.partner_id), user_id, secret)
+        }
     }
 }
 

@@ -24,13 +24,17 @@ pub struct ClientRow {
     pub rotate_refresh_tokens: bool,
     pub refresh_grace_seconds: i64,
     pub created_at: i64,
+    /// JSON object: `oauth::client_metadata::ClientMetadata`.
+    pub metadata: String,
+    pub registration_token_digest: Option<String>,
 }
 
 macro_rules! client_columns {
     () => {
         "id, partner_id, name, secret_digest, auth_method, redirect_uris, \
     post_logout_redirect_uris, backchannel_logout_uri, frontchannel_logout_uri, jwks, jwks_uri, grant_types, scopes, resources, \
-    subject_type, id_token_alg, require_pkce, rotate_refresh_tokens, refresh_grace_seconds, created_at"
+    subject_type, id_token_alg, require_pkce, rotate_refresh_tokens, refresh_grace_seconds, created_at, \
+    metadata, registration_token_digest"
     };
 }
 
@@ -38,7 +42,7 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
     const SQL: &str = concat!(
         "INSERT INTO clients (",
         client_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     );
     on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
@@ -61,6 +65,8 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
         .bind(row.rotate_refresh_tokens)
         .bind(row.refresh_grace_seconds)
         .bind(row.created_at)
+        .bind(&row.metadata)
+        .bind(&row.registration_token_digest)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;

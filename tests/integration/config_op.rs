@@ -40,8 +40,10 @@ async fn oidcc_discovery_endpoint_verification() {
     assert!(list("grant_types_supported").contains(&"authorization_code".to_owned()));
     assert!(list("claims_supported").contains(&"sub".to_owned()));
     assert_eq!(m["claims_parameter_supported"], true);
-    assert_eq!(m["request_parameter_supported"], false);
-    assert_eq!(m["request_uri_parameter_supported"], false);
+    assert_eq!(m["request_parameter_supported"], true);
+    assert_eq!(m["request_uri_parameter_supported"], true);
+    assert_eq!(m["require_request_uri_registration"], true);
+    assert!(list("request_object_signing_alg_values_supported").iter().all(|a| a != "HS256"));
     assert_eq!(m["authorization_response_iss_parameter_supported"], true);
     for tag in list("ui_locales_supported").iter().chain(list("claims_locales_supported").iter()) {
         assert!(tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "BCP 47 tag {tag}");
@@ -83,6 +85,10 @@ async fn oidcc_discovery_endpoint_verification() {
         "token_endpoint_auth_signing_alg_values_supported",
         "introspection_endpoint_auth_signing_alg_values_supported",
         "revocation_endpoint_auth_signing_alg_values_supported",
+        "pushed_authorization_request_endpoint",
+        "require_pushed_authorization_requests",
+        "require_request_uri_registration",
+        "request_object_signing_alg_values_supported",
     ];
     for key in m.as_object().unwrap().keys() {
         assert!(known.contains(&key.as_str()), "unknown metadata {key}");

@@ -13,5 +13,6 @@ mod instances;
 mod logout_op;
 mod malformed;
 mod operations;
+mod request_objects;
 mod rp;
 mod support;

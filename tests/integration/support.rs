@@ -556,6 +556,44 @@ pub fn serve_until_dropped(listener: TcpListener, app: axum::Router) -> oneshot:
     stop
 }
 
+/// A document a client publishes at a URL (key set, request object, sector identifier), on
+/// loopback: changeable, and counting its fetches.
+pub struct Published {
+    pub url: String,
+    body: Arc<std::sync::Mutex<String>>,
+    fetches: Arc<std::sync::atomic::AtomicUsize>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Published {
+    pub async fn start(path: &str, body: &str) -> Published {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}{path}", listener.local_addr().unwrap());
+        let body = Arc::new(std::sync::Mutex::new(body.to_owned()));
+        let fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let app = {
+            let (body, fetches) = (body.clone(), fetches.clone());
+            axum::Router::new().route(
+                path,
+                axum::routing::get(move || {
+                    fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let text = body.lock().unwrap().clone();
+                    async move { text }
+                }),
+            )
+        };
+        Published { url, body, fetches, _stop: serve_until_dropped(listener, app) }
+    }
+
+    pub fn set(&self, body: &str) {
+        *self.body.lock().unwrap() = body.to_owned();
+    }
+
+    pub fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// A client's logout endpoint in a test: records every request it receives (method, query, body).
 pub struct Receiver {
     pub url: String,

@@ -1,0 +1,38 @@
+//! Pushed authorization requests (RFC 9126): the client sends its authorization request
+//! straight to us, authenticated, and gets a one-time `request_uri` to send the browser with.
+//! The request is validated now (errors in the response, not in a browser) and again when
+//! used.
+
+use serde::Serialize;
+
+use super::authorize;
+use super::client_auth;
+use super::error::{AuthorizeError, ErrorCode, OAuthError, PageErrorKind};
+use super::params::Params;
+use super::request_object::{self, PUSHED_LIFETIME_SECONDS};
+use crate::provider::Provider;
+
+/// RFC 9126 §2.2.
+#[derive(Debug, Serialize)]
+pub struct PushedResponse {
+    pub request_uri: String,
+    pub expires_in: i64,
+}
+
+pub async fn push(
+    provider: &Provider,
+    authorization: Option<&str>,
+    form: &Params,
+) -> Result<PushedResponse, OAuthError> {
+    let client = client_auth::authenticate(provider, authorization, form).await?;
+    let params = request_object::pushed_params(provider, &client, form).await?;
+    authorize::validate_for(provider, &client, &params).map_err(|e| match e {
+        AuthorizeError::Redirect { error, .. } => error,
+        AuthorizeError::Page(page) if page.kind == PageErrorKind::InvalidClient => {
+            OAuthError::new(ErrorCode::UnauthorizedClient, page.detail)
+        }
+        AuthorizeError::Page(page) => OAuthError::invalid_request(page.detail),
+    })?;
+    let request_uri = request_object::push(provider, &client, params).await?;
+    Ok(PushedResponse { request_uri, expires_in: PUSHED_LIFETIME_SECONDS })
+}
