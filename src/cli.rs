@@ -14,6 +14,7 @@ use crate::identity::password::PasswordHasherPool;
 use crate::identity::user::{self, NewUser, User};
 use crate::oauth::client::{self, AuthMethod, ClientSpec, GrantType, SubjectType};
 use crate::oauth::client_metadata::ClientMetadata;
+use crate::oauth::registration;
 use crate::oauth::scope::Scopes;
 use crate::signing::{KeySet, SigningAlg};
 use crate::{app, partners, store};
@@ -46,6 +47,27 @@ pub enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Initial access tokens for dynamic client registration (RFC 7591).
+    #[command(subcommand)]
+    RegistrationToken(RegistrationTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistrationTokenCommand {
+    /// Issue a token a developer registers clients with at /register; printed once.
+    Create {
+        /// The partner the registered clients will belong to (default: the Métropole).
+        #[arg(long)]
+        partner: Option<String>,
+        /// How many clients it may register.
+        #[arg(long, default_value_t = 1)]
+        uses: i64,
+        /// Seconds it stays usable (60 to 7776000).
+        #[arg(long, default_value_t = 7 * 86_400)]
+        expires_in: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +273,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Partner(cmd) => run_partner(cmd, &config, clock.now()).await,
         Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
         Command::Keys(cmd) => run_keys(cmd, &config, clock.now()),
+        Command::RegistrationToken(cmd) => run_registration_token(cmd, &config, clock.now()).await,
     }
 }
 
@@ -393,6 +416,22 @@ async fn run_client(cmd: ClientCommand, config: &Config, now: i64) -> anyhow::Re
             };
             output(json, &serde_json::json!({ "client_id": client_id, "client_secret": secret }), || {
                 format!("new client_secret for {client_id} (shown once): {secret}")
+            })
+        }
+    }
+}
+
+async fn run_registration_token(cmd: RegistrationTokenCommand, config: &Config, now: i64) -> anyhow::Result<()> {
+    let db = app::open_database(config).await?;
+    match cmd {
+        RegistrationTokenCommand::Create { partner, uses, expires_in, json } => {
+            let partner = partner.unwrap_or_else(|| crate::partners::METROPOLE_ID.to_owned());
+            let token = registration::issue_initial_token(&db, &partner, uses, expires_in, now).await?;
+            let issued = serde_json::json!({
+                "initial_access_token": token, "partner_id": partner, "uses": uses, "expires_at": now + expires_in,
+            });
+            output(json, &issued, || {
+                format!("initial access token for {partner} ({uses} use(s), {expires_in} s):\n{token}")
             })
         }
     }

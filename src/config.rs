@@ -48,6 +48,9 @@ pub struct Config {
     /// Concurrent password hashes (argon2id holds 19 MiB and one core for ~15 ms each).
     /// 0 = the number of cores.
     pub password_hash_concurrency: usize,
+    /// Dynamic client registration (RFC 7591) without an initial access token. Off: a client
+    /// registers itself only with a token an administrator issued (`glc registration-token`).
+    pub open_registration: bool,
     pub lifetimes: Lifetimes,
 }
 
@@ -97,6 +100,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             shutdown_grace_seconds: 20,
             password_hash_concurrency: 0,
+            open_registration: false,
             lifetimes: Lifetimes::default(),
         }
     }

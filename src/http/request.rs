@@ -30,3 +30,22 @@ pub fn form(headers: &HeaderMap, body: &Bytes) -> Result<Params, OAuthError> {
 pub fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
+
+/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1), if any; another scheme or an
+/// empty token is `invalid_request`.
+pub fn bearer(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    match header_str(headers, header::AUTHORIZATION).map(|h| h.split_once(' ')) {
+        None => Ok(None),
+        Some(Some((scheme, token))) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim()))
+        }
+        Some(_) => Err(OAuthError::invalid_request("malformed Authorization header")),
+    }
+}
+
+/// Whether the body is declared as JSON (`application/json`, any parameters).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    header_str(headers, header::CONTENT_TYPE)
+        .map(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"))
+        .unwrap_or(false)
+}

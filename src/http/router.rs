@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use super::client_address;
 
 use super::AppState;
-use super::endpoints::{assets, authorize, discovery, health, introspect, par, revoke, token, userinfo};
+use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
 use super::pages::{consent, lang_of, login, logout};
 use crate::oauth::discovery::paths;
 
@@ -40,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
         .route(paths::INTROSPECT, post(introspect::post))
         .route(paths::PAR, post(par::post))
+        .route(paths::REGISTER, post(register::create))
+        .route("/register/{client_id}", get(register::read).put(register::replace).delete(register::delete))
         .route(paths::END_SESSION, get(logout::handle).post(logout::handle))
         .route("/end_session/confirm", post(logout::confirm))
         .route("/login/{interaction}", get(login::get).post(login::post))

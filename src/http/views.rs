@@ -36,6 +36,11 @@ pub fn csp(form_action: Option<&str>, script_nonce: Option<&str>) -> String {
     policy
 }
 
+/// `policy` also allowing images from `origin` (a client's registered logo).
+pub fn allow_images_from(policy: String, origin: &str) -> String {
+    policy.replacen("img-src 'self'", &format!("img-src 'self' {origin}"), 1)
+}
+
 impl Views {
     pub fn new() -> Result<Views, minijinja::Error> {
         let mut env = Environment::new();

@@ -270,6 +270,17 @@ pub enum RegistrationError {
 /// Validates and stores a new client. The subject type is fixed here, at creation, so a later
 /// change of default never changes a client's `sub`.
 pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredClient, RegistrationError> {
+    create(db, spec, now, None).await
+}
+
+/// Registers a client; a dynamically registered one (RFC 7591) also gets the digest of the
+/// token it manages itself with.
+pub async fn create(
+    db: &Db,
+    spec: ClientSpec,
+    now: i64,
+    registration_token_digest: Option<String>,
+) -> Result<RegisteredClient, RegistrationError> {
     validate(&spec)?;
     let partner_id = spec.partner_id.clone().unwrap_or_else(|| METROPOLE_ID.to_owned());
     if crate::store::partners::find_by_id(db, &partner_id).await?.is_none() {
@@ -300,10 +311,38 @@ pub async fn register(db: &Db, spec: ClientSpec, now: i64) -> Result<RegisteredC
         refresh_grace_seconds: spec.refresh_grace_seconds,
         created_at: now,
         metadata: spec.metadata.to_json(),
-        registration_token_digest: None,
+        registration_token_digest,
     };
     clients::insert(db, &row).await?;
     Ok(RegisteredClient { client: Client::from_row(row)?, client_secret: secret })
+}
+
+/// Replaces a client's metadata with `spec` (RFC 7592 §2.2). Its id, partner, secret and
+/// authentication method stay: changing the method would need a new secret, or none.
+pub async fn update(db: &Db, client: &Client, spec: ClientSpec) -> Result<Client, RegistrationError> {
+    validate(&spec)?;
+    if spec.auth_method != client.auth_method {
+        return Err(invalid("the authentication method cannot change: register a new client"));
+    }
+    let scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect());
+    let mut row =
+        clients::find_by_id(db, &client.client_id).await?.ok_or_else(|| invalid("the client no longer exists"))?;
+    row.name = spec.name.trim().to_owned();
+    row.redirect_uris = to_json_list(&spec.redirect_uris);
+    row.post_logout_redirect_uris = to_json_list(&spec.post_logout_redirect_uris);
+    row.backchannel_logout_uri = spec.backchannel_logout_uri.clone();
+    row.frontchannel_logout_uri = spec.frontchannel_logout_uri.clone();
+    row.jwks = spec.jwks.clone();
+    row.jwks_uri = spec.jwks_uri.clone();
+    row.grant_types = to_json_list(&spec.grant_types.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>());
+    row.scopes = scopes.to_string();
+    row.subject_type = spec.subject_type.as_str().to_owned();
+    row.id_token_alg = spec.id_token_alg.as_str().to_owned();
+    row.metadata = spec.metadata.to_json();
+    if !clients::update_metadata(db, &row).await? {
+        return Err(invalid("the client no longer exists"));
+    }
+    Client::from_row(row).map_err(RegistrationError::from)
 }
 
 /// Issues a new secret for a confidential client; the old one stops working at once.

@@ -40,6 +40,9 @@ pub struct ClientMetadata {
     pub tos_uri: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contacts: Vec<String>,
+    /// OIDC Registration §2: `web` (the default) or `native`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
     /// OIDC Registration §2: userinfo answered as a JWT signed with this algorithm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_signed_response_alg: Option<String>,

@@ -19,6 +19,7 @@ pub mod paths {
     pub const REVOKE: &str = "/revoke";
     pub const END_SESSION: &str = "/end_session";
     pub const PAR: &str = "/par";
+    pub const REGISTER: &str = "/register";
 }
 
 pub fn metadata(issuer: &str) -> Value {
@@ -38,6 +39,7 @@ pub fn metadata(issuer: &str) -> Value {
         "revocation_endpoint": url(paths::REVOKE),
         "end_session_endpoint": url(paths::END_SESSION),
         "pushed_authorization_request_endpoint": url(paths::PAR),
+        "registration_endpoint": url(paths::REGISTER),
         "require_pushed_authorization_requests": false,
         "scopes_supported": STANDARD_SCOPES,
         "response_types_supported": ["code"],
@@ -45,6 +47,7 @@ pub fn metadata(issuer: &str) -> Value {
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,
+        "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": client_algs,
         "introspection_endpoint_auth_methods_supported": client_auth,

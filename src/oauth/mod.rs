@@ -23,6 +23,7 @@ pub mod logout;
 pub mod par;
 pub mod params;
 pub mod pkce;
+pub mod registration;
 pub mod request_object;
 pub mod response;
 pub mod revocation;

@@ -27,9 +27,11 @@ pub fn pairwise(sector: &str, user_id: &str, secret: &[u8]) -> String {
 pub fn for_client(client: &Client, user_id: &str, secret: &[u8]) -> String {
     match client.subject_type {
         SubjectType::Public => user_id.to_owned(),
-        SubjectType::Pairwise => {
-            pairwise(client.metadata.sector.as_deref().unwrap_or(&client.partner_id), user_id, secret)
-        }
+        // A host sector is prefixed so it can never equal a partner id.
+        SubjectType::Pairwise => match &client.metadata.sector {
+            Some(host) => pairwise(&format!("host:{host}"), user_id, secret),
+            None => pairwise(&client.partner_id, user_id, secret),
+        },
     }
 }
 

@@ -10,8 +10,28 @@ use super::scope::OPENID;
 use super::{grant, subject};
 use crate::identity::user;
 use crate::provider::Provider;
+use crate::signing::SigningAlg;
 
-pub async fn claims_for(provider: &Provider, token: &str) -> Result<Map<String, Value>, OAuthError> {
+/// What the endpoint answers: JSON claims, or a signed JWT for a client that registered
+/// `userinfo_signed_response_alg` (OIDC Core §5.3.2, `application/jwt`).
+#[derive(Debug)]
+pub enum UserInfo {
+    Claims(Map<String, Value>),
+    Signed(String),
+}
+
+pub async fn respond(provider: &Provider, token: &str) -> Result<UserInfo, OAuthError> {
+    let (mut claims, client) = claims_for(provider, token).await?;
+    let Some(alg) = client.metadata.userinfo_signed_response_alg.as_deref().and_then(SigningAlg::parse) else {
+        return Ok(UserInfo::Claims(claims));
+    };
+    // A signed response names its issuer and audience (OIDC Core §5.3.2).
+    claims.insert("iss".into(), provider.issuer().into());
+    claims.insert("aud".into(), client.client_id.clone().into());
+    Ok(UserInfo::Signed(provider.keys().sign(alg, None, &claims)?))
+}
+
+async fn claims_for(provider: &Provider, token: &str) -> Result<(Map<String, Value>, client::Client), OAuthError> {
     let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
     let at = access_token::verify(provider, token)?;
     // Only tokens whose audience is this provider's own API are accepted here: a token minted
@@ -32,5 +52,5 @@ pub async fn claims_for(provider: &Provider, token: &str) -> Result<Map<String, 
     let claims_request: ClaimsRequest = serde_json::from_str(&grant.claims).unwrap_or_default();
     let mut out = claims::values(&user, claims::userinfo_claim_names(&at.scope, &claims_request));
     out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys().pairwise_secret()).into());
-    Ok(out)
+    Ok((out, client))
 }

@@ -103,3 +103,31 @@ pub async fn all_redirect_uris(db: &Db) -> StoreResult<Vec<String>> {
     const SQL: &str = "SELECT redirect_uris FROM clients";
     Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).fetch_all(pool).await)?)
 }
+
+/// Replaces what a client may change about itself (RFC 7592 §2.2): everything but its id,
+/// partner, secret, creation time and registration token. Returns whether a row was changed.
+pub async fn update_metadata(db: &Db, row: &ClientRow) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE clients SET name = $2, auth_method = $3, redirect_uris = $4, \
+        post_logout_redirect_uris = $5, backchannel_logout_uri = $6, frontchannel_logout_uri = $7, jwks = $8, \
+        jwks_uri = $9, grant_types = $10, scopes = $11, subject_type = $12, id_token_alg = $13, metadata = $14 \
+        WHERE id = $1";
+    let n = on_pool!(db, pool => sqlx::query(SQL)
+        .bind(&row.id)
+        .bind(&row.name)
+        .bind(&row.auth_method)
+        .bind(&row.redirect_uris)
+        .bind(&row.post_logout_redirect_uris)
+        .bind(&row.backchannel_logout_uri)
+        .bind(&row.frontchannel_logout_uri)
+        .bind(&row.jwks)
+        .bind(&row.jwks_uri)
+        .bind(&row.grant_types)
+        .bind(&row.scopes)
+        .bind(&row.subject_type)
+        .bind(&row.id_token_alg)
+        .bind(&row.metadata)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

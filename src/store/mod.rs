@@ -14,6 +14,7 @@ pub mod consents;
 pub mod ephemeral;
 pub mod ephemeral_redis;
 pub mod grants;
+pub mod initial_access_tokens;
 pub mod partners;
 pub mod refresh_tokens;
 pub mod users;

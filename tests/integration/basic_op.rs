@@ -6,7 +6,7 @@ use openidconnect::core::CoreJwsSigningAlgorithm;
 use serde_json::json;
 
 use crate::rp;
-use crate::support::{Browser, PASSWORD, TestServer, jwt_claims, jwt_header};
+use crate::support::{Browser, PASSWORD, TestServer, jwt_claims, jwt_header, plan_params};
 use glc::identity::user::{self, Profile};
 use glc::oauth::client::{AuthMethod, ClientSpec};
 
@@ -32,7 +32,7 @@ async fn full_resident(server: &TestServer) -> String {
 }
 
 #[tokio::test]
-async fn oidcc_server() {
+pub async fn oidcc_server() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -44,7 +44,7 @@ async fn oidcc_server() {
 }
 
 #[tokio::test]
-async fn oidcc_response_type_missing() {
+pub async fn oidcc_response_type_missing() {
     let server = TestServer::start().await;
     let client = server.web_client().await;
     let landing = Browser::new(&server).open(&server.authorize_url(&client, &[("response_type", "")])).await;
@@ -56,7 +56,7 @@ async fn oidcc_response_type_missing() {
 }
 
 #[tokio::test]
-async fn oidcc_idtoken_signature() {
+pub async fn oidcc_idtoken_signature() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -66,7 +66,7 @@ async fn oidcc_idtoken_signature() {
 }
 
 #[tokio::test]
-async fn oidcc_idtoken_unsigned() {
+pub async fn oidcc_idtoken_unsigned() {
     // Refused at registration: `none` is not an algorithm this provider knows, and discovery
     // does not advertise it.
     assert!(glc::signing::SigningAlg::parse("none").is_none());
@@ -83,7 +83,7 @@ async fn logged_in_token(server: &TestServer, scope: &str) -> serde_json::Value 
 }
 
 #[tokio::test]
-async fn oidcc_userinfo_get() {
+pub async fn oidcc_userinfo_get() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let tokens = logged_in_token(&server, "openid").await;
@@ -93,7 +93,7 @@ async fn oidcc_userinfo_get() {
 }
 
 #[tokio::test]
-async fn oidcc_userinfo_post_header() {
+pub async fn oidcc_userinfo_post_header() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let tokens = logged_in_token(&server, "openid").await;
@@ -109,7 +109,7 @@ async fn oidcc_userinfo_post_header() {
 }
 
 #[tokio::test]
-async fn oidcc_userinfo_post_body() {
+pub async fn oidcc_userinfo_post_body() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let tokens = logged_in_token(&server, "openid").await;
@@ -125,7 +125,7 @@ async fn oidcc_userinfo_post_body() {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_request_without_nonce_succeeds_for_code_flow() {
+pub async fn oidcc_ensure_request_without_nonce_succeeds_for_code_flow() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -144,7 +144,7 @@ async fn userinfo_for_scope(scope: &str) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn oidcc_scope_profile() {
+pub async fn oidcc_scope_profile() {
     let claims = userinfo_for_scope("openid profile").await;
     assert_eq!(claims["name"], "Camille Martin");
     assert_eq!(claims["given_name"], "Camille");
@@ -155,7 +155,7 @@ async fn oidcc_scope_profile() {
 }
 
 #[tokio::test]
-async fn oidcc_scope_email() {
+pub async fn oidcc_scope_email() {
     let claims = userinfo_for_scope("openid email").await;
     assert_eq!(claims["email"], "camille@lyon.fr");
     assert_eq!(claims["email_verified"], false);
@@ -163,20 +163,20 @@ async fn oidcc_scope_email() {
 }
 
 #[tokio::test]
-async fn oidcc_scope_address() {
+pub async fn oidcc_scope_address() {
     let claims = userinfo_for_scope("openid address").await;
     assert_eq!(claims["address"]["locality"], "Lyon");
 }
 
 #[tokio::test]
-async fn oidcc_scope_phone() {
+pub async fn oidcc_scope_phone() {
     let claims = userinfo_for_scope("openid phone").await;
     assert_eq!(claims["phone_number"], "+33 4 72 00 00 00");
     assert_eq!(claims["phone_number_verified"], false);
 }
 
 #[tokio::test]
-async fn oidcc_scope_all() {
+pub async fn oidcc_scope_all() {
     let claims = userinfo_for_scope("openid address email phone profile").await;
     for claim in ["name", "email", "address", "phone_number", "birthdate", "gender", "locale"] {
         assert!(claims.get(claim).is_some(), "{claim} missing from {claims}");
@@ -184,7 +184,7 @@ async fn oidcc_scope_all() {
 }
 
 #[tokio::test]
-async fn oidcc_alternate_happy_flow() {
+pub async fn oidcc_alternate_happy_flow() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -198,6 +198,7 @@ async fn oidcc_alternate_happy_flow() {
             ("response_type", "code"),
             ("client_id", client.id.as_str()),
         ])
+        .extend_pairs(plan_params().iter().copied())
         .finish();
     let browser = Browser::new(&server);
     let page = browser.open(&server.url(&format!("/authorize?{query}"))).await;
@@ -221,17 +222,17 @@ async fn display_succeeds(display: &str) {
 }
 
 #[tokio::test]
-async fn oidcc_display_page() {
+pub async fn oidcc_display_page() {
     display_succeeds("page").await;
 }
 
 #[tokio::test]
-async fn oidcc_display_popup() {
+pub async fn oidcc_display_popup() {
     display_succeeds("popup").await;
 }
 
 #[tokio::test]
-async fn oidcc_prompt_login() {
+pub async fn oidcc_prompt_login() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -248,7 +249,7 @@ async fn oidcc_prompt_login() {
 }
 
 #[tokio::test]
-async fn oidcc_prompt_none_not_logged_in() {
+pub async fn oidcc_prompt_none_not_logged_in() {
     let server = TestServer::start().await;
     let client = server.web_client().await;
     let callback = Browser::new(&server).open(&server.authorize_url(&client, &[("prompt", "none")])).await.callback();
@@ -257,7 +258,7 @@ async fn oidcc_prompt_none_not_logged_in() {
 }
 
 #[tokio::test]
-async fn oidcc_prompt_none_logged_in() {
+pub async fn oidcc_prompt_none_logged_in() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -272,7 +273,7 @@ async fn oidcc_prompt_none_logged_in() {
 }
 
 #[tokio::test]
-async fn oidcc_max_age_1() {
+pub async fn oidcc_max_age_1() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -289,7 +290,7 @@ async fn oidcc_max_age_1() {
 }
 
 #[tokio::test]
-async fn oidcc_max_age_10000() {
+pub async fn oidcc_max_age_10000() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -305,7 +306,7 @@ async fn oidcc_max_age_10000() {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_request_with_unknown_parameter_succeeds() {
+pub async fn oidcc_ensure_request_with_unknown_parameter_succeeds() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -314,7 +315,7 @@ async fn oidcc_ensure_request_with_unknown_parameter_succeeds() {
 }
 
 #[tokio::test]
-async fn oidcc_id_token_hint() {
+pub async fn oidcc_id_token_hint() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -340,7 +341,7 @@ async fn oidcc_id_token_hint() {
 }
 
 #[tokio::test]
-async fn oidcc_login_hint() {
+pub async fn oidcc_login_hint() {
     let server = TestServer::start().await;
     let client = server.web_client().await;
     let page = Browser::new(&server).open(&server.authorize_url(&client, &[("login_hint", "camille@lyon.fr")])).await;
@@ -349,7 +350,7 @@ async fn oidcc_login_hint() {
 }
 
 #[tokio::test]
-async fn oidcc_ui_locales() {
+pub async fn oidcc_ui_locales() {
     let server = TestServer::start().await;
     let client = server.web_client().await;
     let browser = Browser::new(&server);
@@ -369,7 +370,7 @@ async fn oidcc_ui_locales() {
 }
 
 #[tokio::test]
-async fn oidcc_claims_locales() {
+pub async fn oidcc_claims_locales() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -378,7 +379,7 @@ async fn oidcc_claims_locales() {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_request_with_acr_values_succeeds() {
+pub async fn oidcc_ensure_request_with_acr_values_succeeds() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -387,7 +388,7 @@ async fn oidcc_ensure_request_with_acr_values_succeeds() {
 }
 
 #[tokio::test]
-async fn oidcc_codereuse() {
+pub async fn oidcc_codereuse() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -400,7 +401,7 @@ async fn oidcc_codereuse() {
 }
 
 #[tokio::test]
-async fn oidcc_codereuse_30seconds() {
+pub async fn oidcc_codereuse_30seconds() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -424,7 +425,7 @@ async fn oidcc_codereuse_30seconds() {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_registered_redirect_uri() {
+pub async fn oidcc_ensure_registered_redirect_uri() {
     let server = TestServer::start().await;
     let client = server.web_client().await;
     let browser = Browser::new(&server);
@@ -437,23 +438,20 @@ async fn oidcc_ensure_registered_redirect_uri() {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_post_request_succeeds() {
+pub async fn oidcc_ensure_post_request_succeeds() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
     let browser = Browser::new(&server);
-    let page = browser
-        .post_form(
-            &server.url("/authorize"),
-            &[
-                ("client_id", client.id.as_str()),
-                ("redirect_uri", client.redirect_uri.as_str()),
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("state", "posted"),
-            ],
-        )
-        .await;
+    let mut form = vec![
+        ("client_id", client.id.as_str()),
+        ("redirect_uri", client.redirect_uri.as_str()),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "posted"),
+    ];
+    form.extend_from_slice(plan_params());
+    let page = browser.post_form(&server.url("/authorize"), &form).await;
     let page = browser.login(&page, "camille@lyon.fr", PASSWORD).await;
     let callback = browser.submit(&page, &[("decision", "allow")]).await.callback();
     assert_eq!(callback["state"], "posted");
@@ -461,7 +459,7 @@ async fn oidcc_ensure_post_request_succeeds() {
 }
 
 #[tokio::test]
-async fn oidcc_server_client_secret_post() {
+pub async fn oidcc_server_client_secret_post() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client =
@@ -475,7 +473,7 @@ async fn oidcc_server_client_secret_post() {
 }
 
 #[tokio::test]
-async fn oidcc_claims_essential() {
+pub async fn oidcc_claims_essential() {
     let server = TestServer::start().await;
     full_resident(&server).await;
     let client = server.web_client().await;
@@ -488,7 +486,7 @@ async fn oidcc_claims_essential() {
 }
 
 #[tokio::test]
-async fn oidcc_refresh_token() {
+pub async fn oidcc_refresh_token() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
@@ -512,7 +510,7 @@ async fn oidcc_refresh_token() {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_request_with_valid_pkce_succeeds() {
+pub async fn oidcc_ensure_request_with_valid_pkce_succeeds() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;

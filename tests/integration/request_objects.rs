@@ -91,7 +91,7 @@ async fn id_token_of(server: &TestServer, client: &TestClient, code: &str) -> Va
 }
 
 #[tokio::test]
-async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported() {
+pub async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let client =
@@ -110,7 +110,7 @@ async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupp
 }
 
 #[tokio::test]
-async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
+pub async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let hosted = Published::start("/request.jwt", "").await;
@@ -133,7 +133,7 @@ async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupport
 }
 
 #[tokio::test]
-async fn oidcc_ensure_request_object_with_redirect_uri() {
+pub async fn oidcc_ensure_request_object_with_redirect_uri() {
     let server = TestServer::start().await;
     server.resident("camille@lyon.fr").await;
     let spec = ClientSpec {
@@ -148,8 +148,13 @@ async fn oidcc_ensure_request_object_with_redirect_uri() {
     let mut landing = browser.open(&server.authorize_url(&client, &[("request", &object)])).await;
     landing = browser.login(&landing, "camille@lyon.fr", crate::support::PASSWORD).await;
     landing = browser.submit(&landing, &[("decision", "allow")]).await;
-    let Landing::Redirect(url) = &landing else { panic!("{landing:?}") };
-    assert!(url.as_str().starts_with("https://rp.example/other?"), "{url}");
+    let delivered_to = match &landing {
+        Landing::Redirect(url) => url.as_str().to_owned(),
+        Landing::FormPost { action, .. } => action.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(delivered_to.starts_with("https://rp.example/other"), "{delivered_to}");
+    assert!(landing.callback().contains_key("code"));
 
     // An unregistered one inside the object: our error page, no redirect anywhere.
     let object = unsigned(&request_claims(&server, &client, &[("redirect_uri", json!("https://attacker.example/cb"))]));

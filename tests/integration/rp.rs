@@ -51,6 +51,9 @@ pub async fn login(
     for scope in scopes {
         request = request.add_scope(Scope::new((*scope).to_owned()));
     }
+    if crate::support::form_post_plan() {
+        request = request.add_extra_param("response_mode", "form_post");
+    }
     let (url, csrf, nonce) = request.url();
 
     let browser = Browser::new(server);

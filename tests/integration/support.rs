@@ -17,6 +17,34 @@ use tokio::sync::oneshot;
 pub const PASSWORD: &str = "correct horse battery";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:1/cb";
 
+thread_local! {
+    static FORM_POST_PLAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a test of the Basic plan as the Form Post plan does: every authorization request the
+/// harness builds asks `response_mode=form_post` (the test runs on this thread).
+pub fn as_form_post_plan(test: fn()) {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            FORM_POST_PLAN.set(false);
+        }
+    }
+    FORM_POST_PLAN.set(true);
+    let _reset = Reset;
+    test();
+}
+
+/// The parameters the running plan adds to every authorization request.
+pub fn plan_params() -> &'static [(&'static str, &'static str)] {
+    if form_post_plan() { &[("response_mode", "form_post")] } else { &[] }
+}
+
+/// Whether the running test mirrors the Form Post plan.
+pub fn form_post_plan() -> bool {
+    FORM_POST_PLAN.get()
+}
+
 pub struct TestServer {
     pub base: String,
     pub provider: Arc<Provider>,
@@ -258,6 +286,9 @@ impl TestServer {
             ("state", "st4te"),
             ("nonce", "n0nce"),
         ];
+        if form_post_plan() {
+            params.push(("response_mode", "form_post"));
+        }
         for (k, v) in extra {
             params.retain(|(name, _)| name != k);
             if !v.is_empty() {
@@ -389,7 +420,10 @@ impl Landing {
     /// The parameters delivered to the client.
     pub fn callback(&self) -> HashMap<String, String> {
         match self {
-            Landing::Redirect(url) => url.query_pairs().into_owned().collect(),
+            Landing::Redirect(url) => {
+                assert!(!form_post_plan(), "the Form Post plan expects a form_post response, got a redirect to {url}");
+                url.query_pairs().into_owned().collect()
+            }
             Landing::FormPost { fields, .. } => fields.clone(),
             Landing::Page { status, html, .. } => {
                 panic!("expected a redirect to the client, got page {status}: {html}")

@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod health;
 pub mod introspect;
 pub mod par;
+pub mod register;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

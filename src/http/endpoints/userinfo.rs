@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::http::error::BearerError;
 use crate::http::request::{form, header_str};
 use crate::oauth::error::OAuthError;
-use crate::oauth::userinfo;
+use crate::oauth::userinfo::{self, UserInfo};
 
 fn bearer_token(method: &Method, headers: &HeaderMap, body: &Bytes) -> Result<String, BearerError> {
     let from_header = header_str(headers, header::AUTHORIZATION)
@@ -43,8 +43,10 @@ pub async fn handle(
     body: Bytes,
 ) -> Result<Response, BearerError> {
     let token = bearer_token(&method, &headers, &body)?;
-    let claims = userinfo::claims_for(&state.provider, &token).await?;
-    let mut response = Json(claims).into_response();
+    let mut response = match userinfo::respond(&state.provider, &token).await? {
+        UserInfo::Claims(claims) => Json(claims).into_response(),
+        UserInfo::Signed(jwt) => ([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response(),
+    };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

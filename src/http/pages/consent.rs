@@ -11,7 +11,7 @@ use super::login::{redirect_origin, resume};
 use super::response::{deliver, redirect};
 use super::{current_session, lang_of};
 use crate::http::request::form;
-use crate::http::views::csp;
+use crate::http::views::{allow_images_from, csp};
 use crate::http::{AppState, cookies, i18n};
 use crate::oauth::error::PageError;
 use crate::oauth::interaction::{self, ConsentDecision};
@@ -46,10 +46,34 @@ pub async fn get(
             _ => None,
         })
         .collect();
-    let ctx =
-        context! { interaction_id => &id, csrf => &interaction.csrf, client_name => &client.name, scopes => scopes };
+    // Claims that identify the resident let partners link them whatever the pairwise `sub`.
+    let linkable =
+        ["profile", "email", "address", "phone"].iter().any(|s| interaction.request.consent_scopes().contains(s));
+    let meta = &client.metadata;
+    let logo = meta.logo_uri.as_deref().and_then(web_origin);
+    let ctx = context! {
+        interaction_id => &id,
+        csrf => &interaction.csrf,
+        client_name => &client.name,
+        scopes => scopes,
+        linkable => linkable,
+        logo_uri => logo.as_ref().and(meta.logo_uri.as_deref()),
+        policy_uri => meta.policy_uri.as_deref(),
+        tos_uri => meta.tos_uri.as_deref(),
+        destination => url::Url::parse(&interaction.request.target.redirect_uri).ok().and_then(|u| u.host_str().map(str::to_owned)),
+    };
     let origin = redirect_origin(&interaction);
-    state.views.page(StatusCode::OK, "consent/consent.html", &interaction.locale, ctx, csp(Some(&origin), None))
+    let mut policy = csp(Some(&origin), None);
+    if let Some(logo) = &logo {
+        policy = allow_images_from(policy, logo);
+    }
+    state.views.page(StatusCode::OK, "consent/consent.html", &interaction.locale, ctx, policy)
+}
+
+/// The origin of an https (or loopback http) URL, for the page's CSP.
+fn web_origin(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    matches!(url.scheme(), "https" | "http").then(|| url.origin().ascii_serialization())
 }
 
 pub async fn post(
