@@ -215,6 +215,9 @@ pub struct ClientCreate {
     /// https URL the provider may fetch a request object from (repeatable).
     #[arg(long = "request-uri")]
     request_uris: Vec<String>,
+    /// Every access token is DPoP-bound (RFC 9449); its refresh tokens are then not rotated.
+    #[arg(long)]
+    dpop: bool,
     /// Answer userinfo as a JWT signed with this algorithm.
     #[arg(long, value_parser = ["RS256", "ES256", "EdDSA"])]
     userinfo_alg: Option<String>,
@@ -369,6 +372,7 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
             require_signed_request_object: args.require_signed_request_object,
             request_uris: args.request_uris,
             userinfo_signed_response_alg: args.userinfo_alg,
+            dpop_bound_access_tokens: args.dpop,
             ..ClientMetadata::default()
         },
         ..ClientSpec::default()

@@ -66,6 +66,8 @@ pub enum BearerError {
     /// No token at all: a bare challenge, no error code (RFC 6750 §3.1).
     Missing,
     Protocol(OAuthError),
+    /// An error about a DPoP-presented or DPoP-bound token: a `DPoP` challenge (RFC 9449 §7.1).
+    Dpop(OAuthError),
 }
 
 impl From<OAuthError> for BearerError {
@@ -76,16 +78,24 @@ impl From<OAuthError> for BearerError {
 
 impl IntoResponse for BearerError {
     fn into_response(self) -> Response {
+        let dpop_algs = crate::oauth::dpop::SIGNING_ALGS.join(" ");
+        let is_dpop = matches!(self, BearerError::Dpop(_));
         let (status, challenge, body) = match self {
             BearerError::Missing => (StatusCode::UNAUTHORIZED, "Bearer realm=\"GrandLyon Connect\"".to_owned(), None),
-            BearerError::Protocol(e) => {
+            BearerError::Protocol(e) | BearerError::Dpop(e) => {
+                let scheme = if is_dpop {
+                    format!("DPoP algs=\"{dpop_algs}\",")
+                } else {
+                    "Bearer realm=\"GrandLyon Connect\",".to_owned()
+                };
                 let challenge = format!(
-                    "Bearer realm=\"GrandLyon Connect\", error=\"{}\", error_description=\"{}\"",
+                    "{scheme} error=\"{}\", error_description=\"{}\"",
                     e.code.as_str(),
                     e.description.replace(['"', '\\'], "'")
                 );
                 (
-                    status_of(e.code),
+                    // At a resource a bad proof is a 401 (RFC 9449 §7.1), at the token endpoint a 400.
+                    if e.code == ErrorCode::InvalidDpopProof { StatusCode::UNAUTHORIZED } else { status_of(e.code) },
                     challenge,
                     Some(json!({ "error": e.code.as_str(), "error_description": e.description })),
                 )
@@ -97,6 +107,14 @@ impl IntoResponse for BearerError {
         };
         if let Ok(v) = HeaderValue::from_str(&challenge) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        if status == StatusCode::UNAUTHORIZED
+            && challenge.starts_with("Bearer realm=\"GrandLyon Connect\"")
+            && !challenge.contains("error=")
+            && let Ok(v) = HeaderValue::from_str(&format!("DPoP algs=\"{dpop_algs}\""))
+        {
+            // No token at all: either scheme may be used.
+            response.headers_mut().append(header::WWW_AUTHENTICATE, v);
         }
         no_store(&mut response);
         if status == StatusCode::SERVICE_UNAVAILABLE {

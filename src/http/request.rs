@@ -3,7 +3,7 @@
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri, header};
 
-use crate::oauth::error::OAuthError;
+use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::params::Params;
 
 /// Parameters of an endpoint that accepts GET (query) and POST (form body), as OIDC Core
@@ -48,4 +48,16 @@ pub fn is_json(headers: &HeaderMap) -> bool {
     header_str(headers, header::CONTENT_TYPE)
         .map(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"))
         .unwrap_or(false)
+}
+
+/// The `DPoP` header (RFC 9449 §4.1): at most one, and text.
+pub fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    let mut values = headers.get_all("dpop").iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(OAuthError::new(ErrorCode::InvalidDpopProof, "more than one DPoP header"));
+    }
+    first
+        .map(|v| v.to_str().map_err(|_| OAuthError::new(ErrorCode::InvalidDpopProof, "the DPoP header is not text")))
+        .transpose()
 }

@@ -26,6 +26,8 @@ pub struct AccessToken {
     pub iat: i64,
     /// The grant of a resident's token; `None` for client credentials.
     pub grant_id: Option<String>,
+    /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1).
+    pub jkt: Option<String>,
 }
 
 /// What to put in a new access token.
@@ -38,6 +40,7 @@ pub struct NewAccessToken<'a> {
     pub grant_id: Option<&'a str>,
     pub auth_time: Option<i64>,
     pub acr: Option<&'a str>,
+    pub jkt: Option<&'a str>,
 }
 
 /// Signs a new access token; returns it with its lifetime in seconds.
@@ -69,6 +72,9 @@ pub fn issue(provider: &Provider, spec: NewAccessToken<'_>) -> Result<(String, i
     }
     if let Some(acr) = spec.acr {
         claims.insert("acr".into(), acr.into());
+    }
+    if let Some(jkt) = spec.jkt {
+        claims.insert("cnf".into(), json!({ "jkt": jkt }));
     }
     let token = provider.keys().sign(SigningAlg::ES256, Some(TYP), &claims)?;
     Ok((token, lifetime))
@@ -103,6 +109,7 @@ pub fn verify(provider: &Provider, token: &str) -> Result<AccessToken, OAuthErro
         exp,
         iat: jwt.int_claim("iat").unwrap_or_default(),
         grant_id: jwt.str_claim("grant_id").map(str::to_owned),
+        jkt: jwt.claims.get("cnf").and_then(|c| c.get("jkt")).and_then(Value::as_str).map(str::to_owned),
         aud,
     })
 }

@@ -61,6 +61,9 @@ pub struct AuthorizationRequest {
     pub claims: ClaimsRequest,
     pub code_challenge: Option<String>,
     pub resource: Option<String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code will be redeemed with.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -194,6 +197,10 @@ fn check_parameters(
     let hint_subject =
         params.get("id_token_hint").map(|hint| check_id_token_hint(provider, client, hint)).transpose()?;
     let resource = params.get("resource").map(|r| check_resource(client, r)).transpose()?;
+    let dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
+    if dpop_jkt.as_deref().is_some_and(|jkt| !super::dpop::is_thumbprint(jkt)) {
+        return Err(OAuthError::invalid_request("dpop_jkt must be a JWK SHA-256 thumbprint"));
+    }
     let split = |name: &str| -> Vec<String> {
         params.get(name).unwrap_or_default().split(' ').filter(|v| !v.is_empty()).map(str::to_owned).collect()
     };
@@ -211,6 +218,7 @@ fn check_parameters(
         claims,
         code_challenge,
         resource,
+        dpop_jkt,
     })
 }
 

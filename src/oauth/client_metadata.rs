@@ -40,6 +40,10 @@ pub struct ClientMetadata {
     pub tos_uri: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contacts: Vec<String>,
+    /// RFC 9449 §5.2: every access token of this client is DPoP-bound (a proof is required at
+    /// the token endpoint); its refresh tokens are then not rotated (FAPI 2.0 §5.3.2.1).
+    #[serde(skip_serializing_if = "is_false")]
+    pub dpop_bound_access_tokens: bool,
     /// OIDC Registration §2: `web` (the default) or `native`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application_type: Option<String>,

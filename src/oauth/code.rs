@@ -33,6 +33,9 @@ pub struct CodeGrant {
     pub sid: String,
     pub code_challenge: Option<String>,
     pub resource: Option<String>,
+    /// RFC 9449 §10: the DPoP key the code must be redeemed with.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
     pub expires_at: i64,
 }
 
@@ -62,6 +65,7 @@ pub async fn issue(
         sid: super::logout::client_sid(provider.keys().pairwise_secret(), &session.sid, &client.client_id),
         code_challenge: request.code_challenge.clone(),
         resource: request.resource.clone(),
+        dpop_jkt: request.dpop_jkt.clone(),
         expires_at: now + lifetime,
     };
     // Remember that this client is part of the session (to notify it at logout) under the sid

@@ -29,7 +29,7 @@ pub fn metadata(issuer: &str) -> Value {
     let client_algs = crate::signing::client_keys::CLIENT_SIGNING_ALGS;
     // `none` only for clients registered for it (OIDC Registration `request_object_signing_alg`).
     let request_object_algs: Vec<&str> = client_algs.iter().copied().chain(["none"]).collect();
-    json!({
+    let mut metadata = json!({
         "issuer": issuer,
         "authorization_endpoint": url(paths::AUTHORIZE),
         "token_endpoint": url(paths::TOKEN),
@@ -67,9 +67,17 @@ pub fn metadata(issuer: &str) -> Value {
         "ui_locales_supported": ["fr", "en"],
         "claims_locales_supported": ["fr"],
         "authorization_response_iss_parameter_supported": true,
+    });
+    // Logout (OIDC Back-Channel and Front-Channel Logout §2.1, §3) and DPoP (RFC 9449 §5.1).
+    let more = json!({
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "frontchannel_logout_supported": true,
         "frontchannel_logout_session_supported": true,
-    })
+        "dpop_signing_alg_values_supported": super::dpop::SIGNING_ALGS,
+    });
+    if let (Value::Object(all), Value::Object(more)) = (&mut metadata, more) {
+        all.extend(more);
+    }
+    metadata
 }

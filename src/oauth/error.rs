@@ -51,6 +51,8 @@ pub enum ErrorCode {
     InvalidRequestUri,
     /// RFC 7591 §3.2.2.
     InvalidRedirectUri,
+    /// RFC 9449 §5, §7.1: the DPoP proof is missing, invalid or replayed.
+    InvalidDpopProof,
     /// RFC 7591 §3.2.2.
     InvalidClientMetadata,
     /// RFC 8707 §2: the requested resource is unknown or not allowed to the client.
@@ -86,6 +88,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequestObject => "invalid_request_object",
             ErrorCode::InvalidRequestUri => "invalid_request_uri",
             ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
             ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
             ErrorCode::InvalidTarget => "invalid_target",
             ErrorCode::InvalidToken => "invalid_token",

@@ -7,8 +7,8 @@ use crate::secrets;
 use crate::store::grants::{self, GrantRow};
 use crate::store::refresh_tokens::{self, RefreshTokenRow};
 
-/// Stores the grant a fresh code stands for.
-pub async fn create(provider: &Provider, code: &CodeGrant) -> Result<GrantRow, OAuthError> {
+/// Stores the grant a fresh code stands for; `dpop_jkt` is the key its first tokens are bound to.
+pub async fn create(provider: &Provider, code: &CodeGrant, dpop_jkt: Option<&str>) -> Result<GrantRow, OAuthError> {
     let row = GrantRow {
         id: code.grant_id.clone(),
         user_id: code.user_id.clone(),
@@ -22,6 +22,7 @@ pub async fn create(provider: &Provider, code: &CodeGrant) -> Result<GrantRow, O
         sid: code.sid.clone(),
         created_at: provider.now(),
         revoked_at: None,
+        dpop_jkt: dpop_jkt.map(str::to_owned),
     };
     grants::insert(&provider.db, &row).await?;
     Ok(row)

@@ -24,9 +24,9 @@ pub async fn introspect(
         if !entitled || access_token::is_revoked(provider, &at).await? {
             return Ok(inactive);
         }
-        return Ok(json!({
+        let mut active = json!({
             "active": true,
-            "token_type": "Bearer",
+            "token_type": if at.jkt.is_some() { "DPoP" } else { "Bearer" },
             "client_id": at.client_id,
             "sub": at.sub,
             "scope": at.scope.to_string(),
@@ -35,7 +35,12 @@ pub async fn introspect(
             "exp": at.exp,
             "iat": at.iat,
             "jti": at.jti,
-        }));
+        });
+        // RFC 9449 §6.2: the key a bound token is confirmed by.
+        if let Some(jkt) = &at.jkt {
+            active["cnf"] = json!({ "jkt": jkt });
+        }
+        return Ok(active);
     }
     let now = provider.now();
     let Some(row) = refresh_tokens::find_by_digest(&provider.db, &secrets::digest(token)).await? else {

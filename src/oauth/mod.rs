@@ -14,6 +14,7 @@ pub mod client_jwks;
 pub mod client_metadata;
 pub mod code;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod grant;
 pub mod id_token;

@@ -321,6 +321,7 @@ async fn spec_from(provider: &Provider, document: &Map<String, Value>) -> Result
             contacts,
             application_type: Some(application_type),
             userinfo_signed_response_alg: f.string("userinfo_signed_response_alg")?,
+            dpop_bound_access_tokens: f.boolean("dpop_bound_access_tokens")?,
         },
     })
 }

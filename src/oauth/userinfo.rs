@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::access_token;
 use super::claims::{self, ClaimsRequest};
 use super::client;
+use super::dpop::{self, Presentation};
 use super::error::{ErrorCode, OAuthError};
 use super::scope::OPENID;
 use super::{grant, subject};
@@ -20,8 +21,8 @@ pub enum UserInfo {
     Signed(String),
 }
 
-pub async fn respond(provider: &Provider, token: &str) -> Result<UserInfo, OAuthError> {
-    let (mut claims, client) = claims_for(provider, token).await?;
+pub async fn respond(provider: &Provider, token: &str, presented: Presentation<'_>) -> Result<UserInfo, OAuthError> {
+    let (mut claims, client) = claims_for(provider, token, presented).await?;
     let Some(alg) = client.metadata.userinfo_signed_response_alg.as_deref().and_then(SigningAlg::parse) else {
         return Ok(UserInfo::Claims(claims));
     };
@@ -31,9 +32,14 @@ pub async fn respond(provider: &Provider, token: &str) -> Result<UserInfo, OAuth
     Ok(UserInfo::Signed(provider.keys().sign(alg, None, &claims)?))
 }
 
-async fn claims_for(provider: &Provider, token: &str) -> Result<(Map<String, Value>, client::Client), OAuthError> {
+async fn claims_for(
+    provider: &Provider,
+    token: &str,
+    presented: Presentation<'_>,
+) -> Result<(Map<String, Value>, client::Client), OAuthError> {
     let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
     let at = access_token::verify(provider, token)?;
+    dpop::check_presentation(provider, at.jkt.as_deref(), token, presented).await?;
     // Only tokens whose audience is this provider's own API are accepted here: a token minted
     // for a commune's API (RFC 8707) is not a userinfo token.
     if !at.aud.iter().any(|a| a == provider.issuer()) {

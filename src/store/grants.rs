@@ -16,11 +16,12 @@ pub struct GrantRow {
     pub sid: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    pub dpop_jkt: Option<String>,
 }
 
 macro_rules! grant_columns {
     () => {
-        "id, user_id, client_id, scopes, claims, resource, auth_time, acr, amr, sid, created_at, revoked_at"
+        "id, user_id, client_id, scopes, claims, resource, auth_time, acr, amr, sid, created_at, revoked_at, dpop_jkt"
     };
 }
 
@@ -28,7 +29,7 @@ pub async fn insert(db: &Db, row: &GrantRow) -> StoreResult<()> {
     const SQL: &str = concat!(
         "INSERT INTO grants (",
         grant_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     );
     on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
@@ -43,6 +44,7 @@ pub async fn insert(db: &Db, row: &GrantRow) -> StoreResult<()> {
         .bind(&row.sid)
         .bind(row.created_at)
         .bind(row.revoked_at)
+        .bind(&row.dpop_jkt)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;

@@ -91,6 +91,7 @@ async fn oidcc_discovery_endpoint_verification() {
         "request_object_signing_alg_values_supported",
         "registration_endpoint",
         "userinfo_signing_alg_values_supported",
+        "dpop_signing_alg_values_supported",
     ];
     for key in m.as_object().unwrap().keys() {
         assert!(known.contains(&key.as_str()), "unknown metadata {key}");

@@ -7,6 +7,7 @@ mod basic_op;
 mod cli;
 mod client_assertion;
 mod config_op;
+mod dpop;
 mod dynamic_op;
 mod faults;
 mod flows;

@@ -1,5 +1,6 @@
-//! `GET|POST /userinfo` (OIDC Core §5.3). The token comes in the `Authorization: Bearer` header
-//! or, for POST, the `access_token` form field (RFC 6750 §2.1–2.2); never the query.
+//! `GET|POST /userinfo` (OIDC Core §5.3). The token comes in the `Authorization` header
+//! (`Bearer`, or `DPoP` with a proof, RFC 9449 §7) or, for POST, the `access_token` form field
+//! (RFC 6750 §2.2); never the query.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,21 +10,27 @@ use axum::response::{IntoResponse, Response};
 
 use crate::http::AppState;
 use crate::http::error::BearerError;
-use crate::http::request::{form, header_str};
-use crate::oauth::error::OAuthError;
+use crate::http::request::{dpop_header, form, header_str};
+use crate::oauth::discovery::paths;
+use crate::oauth::dpop::Presentation;
+use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::userinfo::{self, UserInfo};
 
-fn bearer_token(method: &Method, headers: &HeaderMap, body: &Bytes) -> Result<String, BearerError> {
+/// The access token and whether it came with the `DPoP` scheme.
+fn access_token(method: &Method, headers: &HeaderMap, body: &Bytes) -> Result<(String, bool), BearerError> {
     let from_header = header_str(headers, header::AUTHORIZATION)
         .map(|h| match h.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-                Ok(token.trim().to_owned())
+            Some((scheme, token)) if !token.trim().is_empty() && scheme.eq_ignore_ascii_case("bearer") => {
+                Ok((token.trim().to_owned(), false))
+            }
+            Some((scheme, token)) if !token.trim().is_empty() && scheme.eq_ignore_ascii_case("dpop") => {
+                Ok((token.trim().to_owned(), true))
             }
             _ => Err(BearerError::Protocol(OAuthError::invalid_request("malformed Authorization header"))),
         })
         .transpose()?;
     let from_body = if method == Method::POST && !body.is_empty() {
-        form(headers, body)?.get("access_token").map(str::to_owned)
+        form(headers, body)?.get("access_token").map(|t| (t.to_owned(), false))
     } else {
         None
     };
@@ -42,8 +49,22 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, BearerError> {
-    let token = bearer_token(&method, &headers, &body)?;
-    let mut response = match userinfo::respond(&state.provider, &token).await? {
+    let (token, dpop_scheme) = access_token(&method, &headers, &body)?;
+    let challenge = |e: OAuthError| {
+        if dpop_scheme || e.code == ErrorCode::InvalidDpopProof {
+            BearerError::Dpop(e)
+        } else {
+            BearerError::Protocol(e)
+        }
+    };
+    let url = state.provider.url(paths::USERINFO);
+    let presented = Presentation {
+        dpop_scheme,
+        proof: dpop_header(&headers).map_err(challenge)?,
+        method: method.as_str(),
+        url: &url,
+    };
+    let mut response = match userinfo::respond(&state.provider, &token, presented).await.map_err(challenge)? {
         UserInfo::Claims(claims) => Json(claims).into_response(),
         UserInfo::Signed(jwt) => ([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response(),
     };

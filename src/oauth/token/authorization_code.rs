@@ -14,7 +14,12 @@ use crate::oauth::scope::{OFFLINE_ACCESS, OPENID};
 use crate::oauth::{grant, pkce, subject};
 use crate::provider::Provider;
 
-pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn exchange(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     let presented = params.required("code")?;
     let code = match code::redeem(provider, presented).await? {
         Redemption::Fresh(code) => code,
@@ -33,6 +38,10 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
         return Err(OAuthError::invalid_grant("redirect_uri does not match the authorization request"));
     }
     pkce::verify(code.code_challenge.as_deref(), params.get("code_verifier"))?;
+    // RFC 9449 §10: a code requested for a DPoP key is redeemed with a proof of that key.
+    if code.dpop_jkt.is_some() && code.dpop_jkt.as_deref() != jkt {
+        return Err(OAuthError::invalid_grant("the authorization code is bound to another DPoP key"));
+    }
     let resource = match (params.get("resource"), &code.resource) {
         (Some(asked), Some(authorized)) if asked != authorized => {
             return Err(OAuthError::new(
@@ -47,7 +56,7 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
         .await?
         .filter(|u| !u.disabled)
         .ok_or_else(|| OAuthError::invalid_grant("the account is no longer active"))?;
-    grant::create(provider, &code).await?;
+    grant::create(provider, &code, jkt).await?;
 
     let sub = subject::for_client(client, &user.id, provider.keys().pairwise_secret());
     let (access_token, expires_in) = access_token::issue(
@@ -60,6 +69,7 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
             grant_id: Some(&code.grant_id),
             auth_time: Some(code.auth_time),
             acr: Some(&code.acr),
+            jkt,
         },
     )?;
     let id_token = if code.scopes.contains(OPENID) {
@@ -88,7 +98,7 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
     };
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: super::token_type(jkt),
         expires_in,
         id_token,
         refresh_token,

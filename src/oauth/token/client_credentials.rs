@@ -11,7 +11,12 @@ use crate::oauth::params::Params;
 use crate::oauth::scope::{STANDARD_SCOPES, Scopes};
 use crate::provider::Provider;
 
-pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn exchange(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     if client.is_public() {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "public clients cannot use client_credentials"));
     }
@@ -46,11 +51,12 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
             grant_id: None,
             auth_time: None,
             acr: None,
+            jkt,
         },
     )?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: super::token_type(jkt),
         expires_in,
         id_token: None,
         refresh_token: None,

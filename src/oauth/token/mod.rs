@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use super::client::GrantType;
 use super::client_auth;
+use super::discovery::paths;
+use super::dpop;
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use crate::provider::Provider;
@@ -25,9 +27,16 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
+/// The `token_type` of a response (RFC 9449 §5.1): `DPoP` when the access token is bound.
+fn token_type(jkt: Option<&str>) -> &'static str {
+    if jkt.is_some() { "DPoP" } else { "Bearer" }
+}
+
+/// Runs a token request; `dpop` is the request's `DPoP` header, if any.
 pub async fn exchange(
     provider: &Provider,
     authorization: Option<&str>,
+    dpop: Option<&str>,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let grant_type = params.required("grant_type")?;
@@ -37,10 +46,21 @@ pub async fn exchange(
     if !client.allows(grant) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use this grant type"));
     }
+    let jkt = match dpop {
+        Some(proof) => {
+            let target = dpop::Target { method: "POST", url: &provider.url(paths::TOKEN), access_token: None };
+            Some(dpop::verify(provider, proof, target).await?)
+        }
+        None if client.metadata.dpop_bound_access_tokens => {
+            return Err(OAuthError::new(ErrorCode::InvalidDpopProof, "this client must send a DPoP proof"));
+        }
+        None => None,
+    };
+    let jkt = jkt.as_deref();
     let response = match grant {
-        GrantType::AuthorizationCode => authorization_code::exchange(provider, &client, params).await,
-        GrantType::RefreshToken => refresh_token::exchange(provider, &client, params).await,
-        GrantType::ClientCredentials => client_credentials::exchange(provider, &client, params).await,
+        GrantType::AuthorizationCode => authorization_code::exchange(provider, &client, params, jkt).await,
+        GrantType::RefreshToken => refresh_token::exchange(provider, &client, params, jkt).await,
+        GrantType::ClientCredentials => client_credentials::exchange(provider, &client, params, jkt).await,
     }?;
     crate::telemetry::token_issued(grant.as_str());
     Ok(response)

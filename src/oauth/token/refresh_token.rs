@@ -17,7 +17,12 @@ use crate::provider::Provider;
 use crate::secrets;
 use crate::store::refresh_tokens;
 
-pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn exchange(
+    provider: &Provider,
+    client: &Client,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     let presented = params.required("refresh_token")?;
     let invalid = || OAuthError::invalid_grant("invalid, expired or revoked refresh token");
     let now = provider.now();
@@ -27,7 +32,15 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
     if grant_row.client_id != client.client_id || row.expires_at <= now {
         return Err(invalid());
     }
-    if client.rotate_refresh_tokens {
+    // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
+    let bound_key = grant_row.dpop_jkt.as_deref().filter(|_| client.is_public());
+    if bound_key.is_some() && bound_key != jkt {
+        return Err(OAuthError::new(ErrorCode::InvalidDpopProof, "the refresh token is bound to another DPoP key"));
+    }
+    // Sender-constrained refresh tokens cannot be replayed by a thief: they are not rotated
+    // (FAPI 2.0 §5.3.2.1), everyone else's are.
+    let rotate = client.rotate_refresh_tokens && bound_key.is_none() && !client.metadata.dpop_bound_access_tokens;
+    if rotate {
         let within_grace =
             client.refresh_grace_seconds > 0 && row.rotated_at.is_some_and(|t| now - t <= client.refresh_grace_seconds);
         let won = row.rotated_at.is_none() && refresh_tokens::mark_rotated(&provider.db, &row.digest, now).await?;
@@ -60,6 +73,7 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
             grant_id: Some(&grant_row.id),
             auth_time: Some(grant_row.auth_time),
             acr: Some(&grant_row.acr),
+            jkt,
         },
     )?;
     let amr: Vec<String> = grant_row.amr.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
@@ -82,14 +96,10 @@ pub async fn exchange(provider: &Provider, client: &Client, params: &Params) -> 
     } else {
         None
     };
-    let refresh_token = if client.rotate_refresh_tokens {
-        Some(grant::issue_refresh_token(provider, &grant_row.id).await?)
-    } else {
-        None
-    };
+    let refresh_token = if rotate { Some(grant::issue_refresh_token(provider, &grant_row.id).await?) } else { None };
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: super::token_type(jkt),
         expires_in,
         id_token,
         refresh_token,
