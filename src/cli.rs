@@ -218,6 +218,18 @@ pub struct ClientCreate {
     /// Every access token is DPoP-bound (RFC 9449); its refresh tokens are then not rotated.
     #[arg(long)]
     dpop: bool,
+    /// Encrypt ID tokens to the client's key (its --jwks or --jwks-uri).
+    #[arg(long, value_parser = ["RSA-OAEP-256", "ECDH-ES"])]
+    id_token_encryption: Option<String>,
+    /// Content encryption of ID tokens (default A128CBC-HS256).
+    #[arg(long, value_parser = ["A256GCM", "A128CBC-HS256"])]
+    id_token_encryption_enc: Option<String>,
+    /// Encrypt userinfo responses to the client's key.
+    #[arg(long, value_parser = ["RSA-OAEP-256", "ECDH-ES"])]
+    userinfo_encryption: Option<String>,
+    /// Content encryption of userinfo responses (default A128CBC-HS256).
+    #[arg(long, value_parser = ["A256GCM", "A128CBC-HS256"])]
+    userinfo_encryption_enc: Option<String>,
     /// Answer userinfo as a JWT signed with this algorithm.
     #[arg(long, value_parser = ["RS256", "ES256", "EdDSA"])]
     userinfo_alg: Option<String>,
@@ -242,6 +254,12 @@ pub enum KeysCommand {
         /// refetch it on the unknown kid.
         #[arg(long)]
         now: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the keys that stopped signing longer ago than any token they signed can live
+    /// (the access and ID token lifetimes, plus the 5 minutes clients cache the JWKS).
+    Prune {
         #[arg(long)]
         json: bool,
     },
@@ -373,6 +391,10 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
             request_uris: args.request_uris,
             userinfo_signed_response_alg: args.userinfo_alg,
             dpop_bound_access_tokens: args.dpop,
+            id_token_encrypted_response_alg: args.id_token_encryption,
+            id_token_encrypted_response_enc: args.id_token_encryption_enc,
+            userinfo_encrypted_response_alg: args.userinfo_encryption,
+            userinfo_encrypted_response_enc: args.userinfo_encryption_enc,
             ..ClientMetadata::default()
         },
         ..ClientSpec::default()
@@ -441,6 +463,9 @@ async fn run_registration_token(cmd: RegistrationTokenCommand, config: &Config, 
     }
 }
 
+/// How long clients may cache the JWKS (the `max-age` it is served with).
+const JWKS_CACHE_SECONDS: i64 = 300;
+
 fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
     let dir = &config.keys_dir;
     match cmd {
@@ -452,6 +477,22 @@ fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
                     .map(|k| format!("{}  {}  created_at={}", k.kid, k.alg.as_str(), k.created_at))
                     .collect::<Vec<_>>()
                     .join("\n")
+            })
+        }
+        KeysCommand::Prune { json } => {
+            let lifetimes = &config.lifetimes;
+            let keep_for = lifetimes.access_token.max(lifetimes.id_token) + JWKS_CACHE_SECONDS;
+            let removed = KeySet::prune(dir, now, keep_for)?;
+            output(json, &removed, || {
+                if removed.is_empty() {
+                    "no key to remove".to_owned()
+                } else {
+                    removed
+                        .iter()
+                        .map(|k| format!("removed {}  {}", k.kid, k.alg.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
             })
         }
         KeysCommand::Rotate { algs, now: immediately, json } => {

@@ -444,6 +444,19 @@ fn validate_metadata(spec: &ClientSpec) -> Result<(), RegistrationError> {
     {
         return Err(invalid(format!("userinfo signing algorithm {alg} is not supported")));
     }
+    for (what, alg, enc) in [
+        ("id_token", &meta.id_token_encrypted_response_alg, &meta.id_token_encrypted_response_enc),
+        ("userinfo", &meta.userinfo_encrypted_response_alg, &meta.userinfo_encrypted_response_enc),
+    ] {
+        super::encryption::check_registration(
+            what,
+            alg.as_deref(),
+            enc.as_deref(),
+            spec.jwks.as_deref(),
+            spec.jwks_uri.is_some(),
+        )
+        .map_err(invalid)?;
+    }
     Ok(())
 }
 

@@ -50,6 +50,16 @@ pub struct ClientMetadata {
     /// OIDC Registration §2: userinfo answered as a JWT signed with this algorithm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_signed_response_alg: Option<String>,
+    /// OIDC Registration §2: ID tokens encrypted to the client's key (`oauth::encryption`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_enc: Option<String>,
+    /// OIDC Registration §2: userinfo encrypted to the client's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_enc: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {

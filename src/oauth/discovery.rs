@@ -75,6 +75,10 @@ pub fn metadata(issuer: &str) -> Value {
         "frontchannel_logout_supported": true,
         "frontchannel_logout_session_supported": true,
         "dpop_signing_alg_values_supported": super::dpop::SIGNING_ALGS,
+        "id_token_encryption_alg_values_supported": super::encryption::ALGS,
+        "id_token_encryption_enc_values_supported": super::encryption::ENCS,
+        "userinfo_encryption_alg_values_supported": super::encryption::ALGS,
+        "userinfo_encryption_enc_values_supported": super::encryption::ENCS,
     });
     if let (Value::Object(all), Value::Object(more)) = (&mut metadata, more) {
         all.extend(more);

@@ -15,6 +15,7 @@ pub mod client_metadata;
 pub mod code;
 pub mod discovery;
 pub mod dpop;
+pub mod encryption;
 pub mod error;
 pub mod grant;
 pub mod id_token;

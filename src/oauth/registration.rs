@@ -207,11 +207,7 @@ impl Fields<'_> {
 
 /// Metadata this provider knows but does not offer: refused rather than silently ignored, so
 /// the client does not believe it is in force.
-const UNSUPPORTED: [&str; 8] = [
-    "id_token_encrypted_response_alg",
-    "id_token_encrypted_response_enc",
-    "userinfo_encrypted_response_alg",
-    "userinfo_encrypted_response_enc",
+const UNSUPPORTED: [&str; 4] = [
     "request_object_encryption_alg",
     "request_object_encryption_enc",
     "default_max_age",
@@ -322,6 +318,10 @@ async fn spec_from(provider: &Provider, document: &Map<String, Value>) -> Result
             application_type: Some(application_type),
             userinfo_signed_response_alg: f.string("userinfo_signed_response_alg")?,
             dpop_bound_access_tokens: f.boolean("dpop_bound_access_tokens")?,
+            id_token_encrypted_response_alg: f.string("id_token_encrypted_response_alg")?,
+            id_token_encrypted_response_enc: f.string("id_token_encrypted_response_enc")?,
+            userinfo_encrypted_response_alg: f.string("userinfo_encrypted_response_alg")?,
+            userinfo_encrypted_response_enc: f.string("userinfo_encrypted_response_enc")?,
         },
     })
 }

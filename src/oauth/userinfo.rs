@@ -6,6 +6,7 @@ use super::access_token;
 use super::claims::{self, ClaimsRequest};
 use super::client;
 use super::dpop::{self, Presentation};
+use super::encryption;
 use super::error::{ErrorCode, OAuthError};
 use super::scope::OPENID;
 use super::{grant, subject};
@@ -13,23 +14,38 @@ use crate::identity::user;
 use crate::provider::Provider;
 use crate::signing::SigningAlg;
 
-/// What the endpoint answers: JSON claims, or a signed JWT for a client that registered
-/// `userinfo_signed_response_alg` (OIDC Core §5.3.2, `application/jwt`).
+/// What the endpoint answers: JSON claims, or a JWT (`application/jwt`, OIDC Core §5.3.2) for a
+/// client that registered `userinfo_signed_response_alg` (signed) and/or
+/// `userinfo_encrypted_response_alg` (encrypted, signed first when both).
 #[derive(Debug)]
 pub enum UserInfo {
     Claims(Map<String, Value>),
-    Signed(String),
+    Jwt(String),
 }
 
 pub async fn respond(provider: &Provider, token: &str, presented: Presentation<'_>) -> Result<UserInfo, OAuthError> {
     let (mut claims, client) = claims_for(provider, token, presented).await?;
-    let Some(alg) = client.metadata.userinfo_signed_response_alg.as_deref().and_then(SigningAlg::parse) else {
+    let signing = client.metadata.userinfo_signed_response_alg.as_deref().and_then(SigningAlg::parse);
+    let encryption = client.metadata.userinfo_encrypted_response_alg.as_deref();
+    if signing.is_none() && encryption.is_none() {
         return Ok(UserInfo::Claims(claims));
-    };
-    // A signed response names its issuer and audience (OIDC Core §5.3.2).
+    }
+    // A signed or encrypted response names its issuer and audience (OIDC Core §5.3.2).
     claims.insert("iss".into(), provider.issuer().into());
     claims.insert("aud".into(), client.client_id.clone().into());
-    Ok(UserInfo::Signed(provider.keys().sign(alg, None, &claims)?))
+    let signed = signing.map(|alg| provider.keys().sign(alg, None, &claims)).transpose()?;
+    let Some(alg) = encryption else {
+        return Ok(UserInfo::Jwt(signed.unwrap_or_default()));
+    };
+    let enc = client.metadata.userinfo_encrypted_response_enc.as_deref();
+    let sealed = match &signed {
+        Some(jwt) => encryption::encrypt(provider, &client, alg, enc, jwt.as_bytes(), true).await?,
+        None => {
+            let json = serde_json::to_vec(&claims).map_err(|_| OAuthError::server_error())?;
+            encryption::encrypt(provider, &client, alg, enc, &json, false).await?
+        }
+    };
+    Ok(UserInfo::Jwt(sealed))
 }
 
 async fn claims_for(

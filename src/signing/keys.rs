@@ -166,6 +166,37 @@ impl KeySet {
         Ok(added)
     }
 
+    /// Removes the keys that stopped signing (a newer key of their algorithm activated) at least
+    /// `keep_for` seconds ago: every token they signed has expired by then. The key that signs
+    /// never goes. Running servers stop publishing them when they reload. Returns the removed.
+    pub fn prune(dir: &Path, now: i64, keep_for: i64) -> Result<Vec<ManifestEntry>, KeyError> {
+        ensure_dir(dir)?;
+        let _lock = lock_dir(dir)?;
+        let mut manifest = read_manifest(dir)?;
+        let activation = |k: &ManifestEntry| k.activates_at.unwrap_or(k.created_at);
+        let superseded_at = |key: &ManifestEntry| {
+            manifest
+                .keys
+                .iter()
+                .filter(|k| k.alg == key.alg && k.kid != key.kid)
+                .map(activation)
+                .filter(|t| *t > activation(key) && *t <= now)
+                .min()
+        };
+        let (removed, kept): (Vec<ManifestEntry>, Vec<ManifestEntry>) =
+            manifest.keys.iter().cloned().partition(|k| superseded_at(k).is_some_and(|t| t + keep_for <= now));
+        if removed.is_empty() {
+            return Ok(removed);
+        }
+        manifest.keys = kept;
+        write_manifest(dir, &manifest)?;
+        for key in &removed {
+            let path = dir.join(format!("{}.pem", key.kid));
+            fs::remove_file(&path).map_err(io_err(&path))?;
+        }
+        Ok(removed)
+    }
+
     /// The manifest of `dir`, without loading private keys.
     pub fn list(dir: &Path) -> Result<Vec<ManifestEntry>, KeyError> {
         Ok(read_manifest(dir)?.keys)
@@ -347,6 +378,26 @@ mod tests {
         let again = KeySet::load_or_generate(dir.path(), 200).unwrap();
         assert_eq!(again.jwks_json(), set.jwks_json());
         assert_eq!(again.pairwise_secret(), set.pairwise_secret());
+    }
+
+    #[test]
+    fn prune_removes_a_superseded_key_only_once_its_tokens_have_expired() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        let old = first.active(SigningAlg::ES256).unwrap().kid.clone();
+        // Published at 200, signing from 800: the old key signs until 800.
+        let new = KeySet::rotate(dir.path(), &[SigningAlg::ES256], 200, 800).unwrap()[0].kid.clone();
+        let keep_for = 900;
+        assert!(KeySet::prune(dir.path(), 700, keep_for).unwrap().is_empty(), "still signing");
+        assert!(KeySet::prune(dir.path(), 800 + keep_for - 1, keep_for).unwrap().is_empty(), "its tokens live");
+        let removed = KeySet::prune(dir.path(), 800 + keep_for, keep_for).unwrap();
+        assert_eq!(removed.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), [old.as_str()]);
+        assert!(!dir.path().join(format!("{old}.pem")).exists());
+        let after = KeySet::load_or_generate(dir.path(), 800 + keep_for).unwrap();
+        assert!(after.by_kid(&old).is_none() && !after.jwks_json().contains(&old));
+        assert_eq!(after.active(SigningAlg::ES256).unwrap().kid, new);
+        assert_eq!(after.entries().count(), SigningAlg::ALL.len(), "the other algorithms keep their only key");
+        assert!(KeySet::prune(dir.path(), 10_000_000, keep_for).unwrap().is_empty(), "the signing keys never go");
     }
 
     #[test]

@@ -163,6 +163,9 @@ fn every_listing_and_creation_speaks_json() {
     let added = json(dir, &["keys", "rotate", "--alg", "ES256", "--json"]);
     assert_eq!(added[0]["alg"], "ES256");
     assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 4);
+    // The replaced key still signs for 10 minutes, and its tokens live on after: nothing to prune.
+    assert_eq!(json(dir, &["keys", "prune", "--json"]), serde_json::json!([]));
+    assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 4);
 }
 
 #[test]

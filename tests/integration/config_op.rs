@@ -92,6 +92,10 @@ async fn oidcc_discovery_endpoint_verification() {
         "registration_endpoint",
         "userinfo_signing_alg_values_supported",
         "dpop_signing_alg_values_supported",
+        "id_token_encryption_alg_values_supported",
+        "id_token_encryption_enc_values_supported",
+        "userinfo_encryption_alg_values_supported",
+        "userinfo_encryption_enc_values_supported",
     ];
     for key in m.as_object().unwrap().keys() {
         assert!(known.contains(&key.as_str()), "unknown metadata {key}");

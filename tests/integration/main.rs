@@ -9,6 +9,7 @@ mod client_assertion;
 mod config_op;
 mod dpop;
 mod dynamic_op;
+mod encryption;
 mod faults;
 mod flows;
 mod form_post_op;

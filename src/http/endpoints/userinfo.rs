@@ -66,7 +66,7 @@ pub async fn handle(
     };
     let mut response = match userinfo::respond(&state.provider, &token, presented).await.map_err(challenge)? {
         UserInfo::Claims(claims) => Json(claims).into_response(),
-        UserInfo::Signed(jwt) => ([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response(),
+        UserInfo::Jwt(jwt) => ([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response(),
     };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)

@@ -91,6 +91,11 @@ pub async fn exchange(
     } else {
         None
     };
+    // Encrypted for the client when it registered for it (OIDC Core §10.2).
+    let id_token = match id_token {
+        Some(signed) => Some(crate::oauth::encryption::seal_id_token(provider, client, signed).await?),
+        None => None,
+    };
     let refresh_token = if code.scopes.contains(OFFLINE_ACCESS) && client.allows(GrantType::RefreshToken) {
         Some(grant::issue_refresh_token(provider, &code.grant_id).await?)
     } else {

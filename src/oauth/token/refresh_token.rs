@@ -96,6 +96,11 @@ pub async fn exchange(
     } else {
         None
     };
+    // Encrypted for the client when it registered for it (OIDC Core §10.2).
+    let id_token = match id_token {
+        Some(signed) => Some(crate::oauth::encryption::seal_id_token(provider, client, signed).await?),
+        None => None,
+    };
     let refresh_token = if rotate { Some(grant::issue_refresh_token(provider, &grant_row.id).await?) } else { None };
     Ok(TokenResponse {
         access_token,

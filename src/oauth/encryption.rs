@@ -1,0 +1,125 @@
+//! Encrypted responses (OIDC Core §10.2, OIDC Registration §2): a client that registered
+//! `id_token_encrypted_response_alg` or `userinfo_encrypted_response_alg` receives its ID
+//! tokens or userinfo as a JWE made with its registered public encryption key, so only it can
+//! read the resident's claims, even if the response is logged or leaked on the way.
+//!
+//! Signed, then encrypted (a nested JWT, `cty: JWT`), as OIDC Core §10.2 requires of ID tokens.
+
+use josekit::jwe::{ECDH_ES, JweHeader, RSA_OAEP_256};
+use josekit::jwk::{Jwk, JwkSet};
+
+use super::client::Client;
+use super::error::{ErrorCode, OAuthError};
+use crate::provider::Provider;
+
+/// Key management algorithms offered: RSA-OAEP-256 (RSA keys) and ECDH-ES (P-256, X25519).
+pub const ALGS: [&str; 2] = ["RSA-OAEP-256", "ECDH-ES"];
+/// Content encryption: A256GCM, and A128CBC-HS256, the registration default.
+pub const ENCS: [&str; 2] = ["A256GCM", "A128CBC-HS256"];
+/// OIDC Registration §2: the `enc` when only the `alg` is registered.
+pub const DEFAULT_ENC: &str = "A128CBC-HS256";
+
+/// Checks a registered `alg`/`enc` pair against the client's keys (inline ones are searched for
+/// a key that fits; keys behind a `jwks_uri` are checked when used).
+pub fn check_registration(
+    what: &str,
+    alg: Option<&str>,
+    enc: Option<&str>,
+    jwks: Option<&str>,
+    has_jwks_uri: bool,
+) -> Result<(), String> {
+    let Some(alg) = alg else {
+        return match enc {
+            Some(_) => Err(format!("{what}_encrypted_response_enc needs {what}_encrypted_response_alg")),
+            None => Ok(()),
+        };
+    };
+    if !ALGS.contains(&alg) {
+        return Err(format!("{what} encryption algorithm {alg} is not supported ({})", ALGS.join(", ")));
+    }
+    if let Some(enc) = enc
+        && !ENCS.contains(&enc)
+    {
+        return Err(format!("{what} content encryption {enc} is not supported ({})", ENCS.join(", ")));
+    }
+    match jwks {
+        Some(set) if select_key(set, alg).is_none() => Err(format!("the client's keys include none for {alg}")),
+        Some(_) => Ok(()),
+        None if has_jwks_uri => Ok(()),
+        None => Err(format!("{what} encryption needs the client's public keys (jwks or jwks_uri)")),
+    }
+}
+
+/// A public key of the set that can receive `alg`: marked for encryption (or unmarked), of the
+/// right type, and not tied to another algorithm.
+fn select_key(jwks: &str, alg: &str) -> Option<Jwk> {
+    let set = JwkSet::from_bytes(jwks.as_bytes()).ok()?;
+    set.keys()
+        .into_iter()
+        .find(|key| {
+            let fits_type = match alg {
+                "RSA-OAEP-256" => key.key_type() == "RSA",
+                "ECDH-ES" => {
+                    matches!((key.key_type(), key.curve()), ("EC", Some("P-256")) | ("OKP", Some("X25519")))
+                }
+                _ => false,
+            };
+            fits_type && key.key_use().is_none_or(|u| u == "enc") && key.algorithm().is_none_or(|a| a == alg)
+        })
+        .cloned()
+}
+
+fn no_key() -> OAuthError {
+    OAuthError::new(ErrorCode::UnauthorizedClient, "the client has no public key to encrypt its responses with")
+}
+
+/// Encrypts `payload` for `client` with `alg`/`enc`; `nested` marks a signed JWT inside.
+pub async fn encrypt(
+    provider: &Provider,
+    client: &Client,
+    alg: &str,
+    enc: Option<&str>,
+    payload: &[u8],
+    nested: bool,
+) -> Result<String, OAuthError> {
+    use super::client_jwks::keys_of;
+    let mut key = keys_of(provider, client, false).await?.and_then(|set| select_key(&set, alg));
+    if key.is_none() && client.jwks_uri.is_some() {
+        key = keys_of(provider, client, true).await?.and_then(|set| select_key(&set, alg));
+    }
+    let key = key.ok_or_else(no_key)?;
+    let mut header = JweHeader::new();
+    header.set_content_encryption(enc.unwrap_or(DEFAULT_ENC));
+    if nested {
+        header.set_content_type("JWT");
+    }
+    if let Some(kid) = key.key_id() {
+        header.set_key_id(kid);
+    }
+    let sealed = match alg {
+        "RSA-OAEP-256" => {
+            let encrypter = RSA_OAEP_256.encrypter_from_jwk(&key).map_err(|_| no_key())?;
+            josekit::jwe::serialize_compact(payload, &header, &encrypter)
+        }
+        "ECDH-ES" => {
+            let encrypter = ECDH_ES.encrypter_from_jwk(&key).map_err(|_| no_key())?;
+            josekit::jwe::serialize_compact(payload, &header, &encrypter)
+        }
+        _ => return Err(no_key()),
+    };
+    sealed.map_err(|e| {
+        tracing::error!(client_id = %client.client_id, error = %e, "encryption failed");
+        OAuthError::server_error()
+    })
+}
+
+/// The ID token as the client receives it: signed, and encrypted if it registered for it.
+pub async fn seal_id_token(provider: &Provider, client: &Client, signed: String) -> Result<String, OAuthError> {
+    match client.metadata.id_token_encrypted_response_alg.as_deref() {
+        None => Ok(signed),
+        Some(alg) => {
+            let enc = client.metadata.id_token_encrypted_response_enc.as_deref();
+            encrypt(provider, client, alg, enc, signed.as_bytes(), true).await
+        }
+    }
+}
