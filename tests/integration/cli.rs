@@ -205,3 +205,46 @@ fn bad_input_is_refused_with_a_message_naming_it() {
     let out = glc(dir, &["user", "create", "--email", "A@B.fr", "--password", PASSWORD]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 }
+
+/// `conformance/certify.sh` registers the resident and the static clients with `glc`, then
+/// writes every plan's configuration with their credentials filled in.
+#[test]
+fn the_certification_script_writes_every_plan_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut command = Command::new("sh");
+    command
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/certify.sh"))
+        .args(["https://connect.example.fr", "glc"]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("GLC_") {
+            command.env_remove(key);
+        }
+    }
+    let status = command
+        .current_dir(dir.path())
+        .env("GLC", env!("CARGO_BIN_EXE_glc"))
+        .env("GLC_DATABASE_URL", format!("sqlite:{}", dir.path().join("glc.db").display()))
+        .env("GLC_KEYS_DIR", dir.path().join("keys"))
+        .env("OUT", &out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let plans: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/plans")).unwrap().collect();
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), plans.len());
+    let basic: Value = serde_json::from_str(&std::fs::read_to_string(out.join("oidcc-basic.json")).unwrap()).unwrap();
+    assert_eq!(basic["plan"], "oidcc-basic-certification-test-plan");
+    let config = &basic["config"];
+    assert_eq!(config["server"]["discoveryUrl"], "https://connect.example.fr/.well-known/openid-configuration");
+    let clients = json(dir.path(), &["client", "list", "--json"]);
+    let registered: Vec<&str> = clients.as_array().unwrap().iter().map(|c| c["client_id"].as_str().unwrap()).collect();
+    for name in ["client", "client2", "client_secret_post"] {
+        let id = config[name]["client_id"].as_str().unwrap();
+        assert!(registered.contains(&id), "{name}: {id} is registered");
+        assert!(config[name]["client_secret"].as_str().is_some_and(|s| !s.contains("{{")));
+    }
+    let redirect = clients[0]["redirect_uris"][0].as_str().unwrap();
+    assert_eq!(redirect, "https://www.certification.openid.net/test/a/glc/callback");
+    let everything = std::fs::read_to_string(out.join("oidcc-rp-initiated-logout.json")).unwrap();
+    assert!(!everything.contains("{{"), "every placeholder filled");
+}
