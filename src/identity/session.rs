@@ -33,6 +33,11 @@ fn key(handle: &str) -> String {
     format!("session:{handle}")
 }
 
+/// The handles of a resident's sessions, so an administrator can end them all.
+fn user_sessions_key(user_id: &str) -> String {
+    format!("user_sessions:{user_id}")
+}
+
 fn client_sid_key(client_sid: &str) -> String {
     format!("client_sid:{client_sid}")
 }
@@ -64,6 +69,7 @@ pub async fn start(
         clients: Vec::new(),
     };
     save(store, &session, now, lifetimes).await?;
+    store.add_member(&user_sessions_key(user_id), &session.handle, lifetimes.session_absolute).await?;
     Ok((cookie_value, session))
 }
 
@@ -126,6 +132,39 @@ pub async fn record_client(
     let mut current = by_handle(store, &session.handle, now, lifetimes).await?.unwrap_or_else(|| session.clone());
     if !current.clients.iter().any(|c| c == client_id) {
         current.clients.push(client_id.to_owned());
+        save(store, &current, now, lifetimes).await?;
+    }
+    Ok(())
+}
+
+/// Every live session of a resident; the handles of ended ones are dropped on the way.
+pub async fn of_user(
+    store: &ShortLived,
+    user_id: &str,
+    now: i64,
+    lifetimes: &Lifetimes,
+) -> Result<Vec<Session>, EphemeralError> {
+    let mut live = Vec::new();
+    for handle in store.members(&user_sessions_key(user_id)).await? {
+        match by_handle(store, &handle, now, lifetimes).await? {
+            Some(session) => live.push(session),
+            None => store.remove_member(&user_sessions_key(user_id), &handle).await?,
+        }
+    }
+    Ok(live)
+}
+
+/// Forgets that `client_id` is part of the session (its consent was withdrawn): a later logout
+/// does not notify it again.
+pub async fn forget_client(
+    store: &ShortLived,
+    session: &Session,
+    client_id: &str,
+    now: i64,
+    lifetimes: &Lifetimes,
+) -> Result<(), EphemeralError> {
+    if let Some(mut current) = by_handle(store, &session.handle, now, lifetimes).await? {
+        current.clients.retain(|c| c != client_id);
         save(store, &current, now, lifetimes).await?;
     }
     Ok(())

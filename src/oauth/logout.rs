@@ -126,27 +126,72 @@ pub async fn session_to_end(
 /// them, then letting them finish in the background) and returns the front-channel iframe URLs.
 pub async fn end(provider: &Provider, session: &Session) -> Result<Vec<String>, PageError> {
     session::end(&provider.ephemeral, &session.handle).await?;
-    let secret = provider.keys().pairwise_secret().to_vec();
     let mut deliveries = Vec::new();
     let mut frames = Vec::new();
     for client_id in &session.clients {
         let Some(client) = client::find(&provider.db, client_id).await? else { continue };
-        let sid = client_sid(&secret, &session.sid, client_id);
-        if let Some(uri) = client.backchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider)) {
-            let sub = subject::for_client(&client, &session.user_id, &secret);
-            let token = backchannel::logout_token(provider, &client, &sub, &sid)?;
-            deliveries.push(tokio::spawn(backchannel::deliver(provider.http.clone(), uri.to_owned(), token)));
-        }
-        if let Some(uri) = client.frontchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider))
-            && let Ok(mut url) = url::Url::parse(uri)
-        {
-            url.query_pairs_mut().append_pair("iss", provider.issuer()).append_pair("sid", &sid);
-            frames.push(url.to_string());
+        deliveries.extend(send_backchannel(provider, session, &client)?);
+        frames.extend(frontchannel_frame(provider, session, &client));
+    }
+    wait_briefly(deliveries).await;
+    Ok(frames)
+}
+
+/// Ends every session of a resident, each with its back-channel notifications (an
+/// administrator's action on a compromised or closed account; there is no browser for
+/// front-channel frames). Returns how many sessions ended.
+pub async fn end_all_sessions(provider: &Provider, user_id: &str) -> Result<usize, PageError> {
+    let sessions = session::of_user(&provider.ephemeral, user_id, provider.now(), &provider.config.lifetimes).await?;
+    for session in &sessions {
+        end(provider, session).await?;
+    }
+    Ok(sessions.len())
+}
+
+/// Tells one client, by back-channel, that the resident's session with it is over (their
+/// consent to it was withdrawn); the session goes on for the other clients.
+pub async fn end_for_client(provider: &Provider, user_id: &str, client: &Client) -> Result<(), PageError> {
+    let (now, lifetimes) = (provider.now(), &provider.config.lifetimes);
+    let mut deliveries = Vec::new();
+    for session in session::of_user(&provider.ephemeral, user_id, now, lifetimes).await? {
+        if session.clients.contains(&client.client_id) {
+            deliveries.extend(send_backchannel(provider, &session, client)?);
+            session::forget_client(&provider.ephemeral, &session, &client.client_id, now, lifetimes).await?;
         }
     }
-    // Never hold the resident's page for long: what has not answered in 2 s goes on alone.
+    wait_briefly(deliveries).await;
+    Ok(())
+}
+
+/// Starts the delivery of a logout token to `client` for `session`, if it registered a
+/// back-channel logout URI.
+fn send_backchannel(
+    provider: &Provider,
+    session: &Session,
+    client: &Client,
+) -> Result<Option<tokio::task::JoinHandle<bool>>, PageError> {
+    let Some(uri) = client.backchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider)) else {
+        return Ok(None);
+    };
+    let secret = provider.keys().pairwise_secret().to_vec();
+    let sid = client_sid(&secret, &session.sid, &client.client_id);
+    let sub = subject::for_client(client, &session.user_id, &secret);
+    let token = backchannel::logout_token(provider, client, &sub, &sid)?;
+    Ok(Some(tokio::spawn(backchannel::deliver(provider.http.clone(), uri.to_owned(), token))))
+}
+
+/// The front-channel logout URL of `client` for `session`, with `iss` and its `sid`.
+fn frontchannel_frame(provider: &Provider, session: &Session, client: &Client) -> Option<String> {
+    let uri = client.frontchannel_logout_uri.as_deref().filter(|u| backchannel::may_call(u, provider))?;
+    let mut url = url::Url::parse(uri).ok()?;
+    let sid = client_sid(provider.keys().pairwise_secret(), &session.sid, &client.client_id);
+    url.query_pairs_mut().append_pair("iss", provider.issuer()).append_pair("sid", &sid);
+    Some(url.to_string())
+}
+
+/// Never hold a page for long: what has not answered in 2 s goes on alone.
+async fn wait_briefly(deliveries: Vec<tokio::task::JoinHandle<bool>>) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), futures_join_all(deliveries)).await;
-    Ok(frames)
 }
 
 async fn futures_join_all(handles: Vec<tokio::task::JoinHandle<bool>>) {

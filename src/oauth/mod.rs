@@ -33,3 +33,4 @@ pub mod scope;
 pub mod subject;
 pub mod token;
 pub mod userinfo;
+pub mod withdrawal;

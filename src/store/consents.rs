@@ -34,3 +34,10 @@ pub async fn upsert(db: &Db, row: &ConsentRow) -> StoreResult<()> {
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Returns whether a consent was deleted.
+pub async fn delete(db: &Db, user_id: &str, client_id: &str) -> StoreResult<bool> {
+    const SQL: &str = "DELETE FROM consents WHERE user_id = $1 AND client_id = $2";
+    let n = on_pool!(db, pool => sqlx::query(SQL).bind(user_id).bind(client_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}

@@ -5,7 +5,7 @@
 //! One small interface with an in-process implementation (the embedded default); the Redis
 //! implementation shares it so several instances see the same state.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use super::ephemeral_redis::RedisStore;
@@ -110,6 +110,35 @@ impl ShortLived {
         }
     }
 
+    /// Adds `member` to the set at `key`, which then lives `ttl_seconds` from now.
+    pub async fn add_member(&self, key: &str, member: &str, ttl_seconds: i64) -> Result<(), EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => {
+                m.add_member(key, member, ttl_seconds);
+                Ok(())
+            }
+            ShortLived::Redis(r) => r.add_member(key, member, ttl_seconds).await,
+        }
+    }
+
+    /// The members of the set at `key` (none if it expired).
+    pub async fn members(&self, key: &str) -> Result<Vec<String>, EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => Ok(m.members(key)),
+            ShortLived::Redis(r) => r.members(key).await,
+        }
+    }
+
+    pub async fn remove_member(&self, key: &str, member: &str) -> Result<(), EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => {
+                m.remove_member(key, member);
+                Ok(())
+            }
+            ShortLived::Redis(r) => r.remove_member(key, member).await,
+        }
+    }
+
     /// Increments a counter that starts at 1 and expires `ttl_seconds` after its creation.
     pub async fn incr(&self, key: &str, ttl_seconds: i64) -> Result<i64, EphemeralError> {
         match self {
@@ -124,6 +153,7 @@ enum Slot {
     Live(String),
     SingleUse { value: String, tombstone: String },
     Tombstone(String),
+    Set(BTreeSet<String>),
 }
 
 #[derive(Debug)]
@@ -185,13 +215,43 @@ impl MemoryStore {
         }
         match &entry.slot {
             Slot::Tombstone(t) => Taken::AlreadyTaken(t.clone()),
-            Slot::Live(_) => Taken::Missing,
+            Slot::Live(_) | Slot::Set(_) => Taken::Missing,
             Slot::SingleUse { value, tombstone } => {
                 let value = value.clone();
                 entry.slot = Slot::Tombstone(tombstone.clone());
                 entry.expires_at = now + tombstone_ttl;
                 Taken::Value(value)
             }
+        }
+    }
+
+    fn add_member(&self, key: &str, member: &str, ttl_seconds: i64) {
+        let now = self.clock.now();
+        let mut map = self.lock();
+        let expires_at = now + ttl_seconds;
+        match map.get_mut(key) {
+            Some(Entry { slot: Slot::Set(set), expires_at: e }) if *e > now => {
+                set.insert(member.to_owned());
+                *e = expires_at;
+            }
+            _ => {
+                let set = BTreeSet::from([member.to_owned()]);
+                map.insert(key.to_owned(), Entry { slot: Slot::Set(set), expires_at });
+            }
+        }
+    }
+
+    fn members(&self, key: &str) -> Vec<String> {
+        let now = self.clock.now();
+        match self.lock().get(key) {
+            Some(Entry { slot: Slot::Set(set), expires_at }) if *expires_at > now => set.iter().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn remove_member(&self, key: &str, member: &str) {
+        if let Some(Entry { slot: Slot::Set(set), .. }) = self.lock().get_mut(key) {
+            set.remove(member);
         }
     }
 
@@ -206,7 +266,7 @@ impl MemoryStore {
         }
         let next = match &entry.slot {
             Slot::Live(v) => v.parse::<i64>().unwrap_or(0) + 1,
-            Slot::SingleUse { .. } | Slot::Tombstone(_) => 1,
+            Slot::SingleUse { .. } | Slot::Tombstone(_) | Slot::Set(_) => 1,
         };
         entry.slot = Slot::Live(next.to_string());
         next
@@ -242,6 +302,20 @@ mod tests {
         clock.advance(1);
         assert_eq!(s.get("k").await.unwrap(), None);
         assert_eq!(s.take("k", 10).await.unwrap(), Taken::Missing, "a plain entry is not single-use");
+    }
+
+    #[tokio::test]
+    async fn sets_gather_members_and_expire_together() {
+        let (clock, s) = store();
+        s.add_member("s", "a", 10).await.unwrap();
+        clock.advance(5);
+        s.add_member("s", "b", 10).await.unwrap();
+        clock.advance(6);
+        assert_eq!(s.members("s").await.unwrap(), ["a", "b"], "each addition renews the set");
+        s.remove_member("s", "a").await.unwrap();
+        assert_eq!(s.members("s").await.unwrap(), ["b"]);
+        clock.advance(10);
+        assert!(s.members("s").await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -132,6 +132,34 @@ impl RedisStore {
         self.incr.key(self.key(key)).arg(ttl_seconds.max(1)).invoke_async(&mut c).await.map_err(unavailable)
     }
 
+    pub async fn add_member(&self, key: &str, member: &str, ttl_seconds: i64) -> Result<(), EphemeralError> {
+        let mut c = self.connection.clone();
+        let key = self.key(key);
+        redis::pipe()
+            .atomic()
+            .cmd("SADD")
+            .arg(&key)
+            .arg(member)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(ttl_seconds.max(1))
+            .ignore()
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(unavailable)
+    }
+
+    pub async fn members(&self, key: &str) -> Result<Vec<String>, EphemeralError> {
+        let mut c = self.connection.clone();
+        redis::cmd("SMEMBERS").arg(self.key(key)).query_async(&mut c).await.map_err(unavailable)
+    }
+
+    pub async fn remove_member(&self, key: &str, member: &str) -> Result<(), EphemeralError> {
+        let mut c = self.connection.clone();
+        redis::cmd("SREM").arg(self.key(key)).arg(member).query_async::<()>(&mut c).await.map_err(unavailable)
+    }
+
     pub async fn ping(&self) -> Result<(), EphemeralError> {
         let mut c = self.connection.clone();
         redis::cmd("PING").query_async::<()>(&mut c).await.map_err(unavailable)

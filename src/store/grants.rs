@@ -56,6 +56,14 @@ pub async fn find_by_id(db: &Db, id: &str) -> StoreResult<Option<GrantRow>> {
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?)
 }
 
+/// Revokes every live grant of a resident to a client; returns how many.
+pub async fn revoke_all_of(db: &Db, user_id: &str, client_id: &str, now: i64) -> StoreResult<u64> {
+    const SQL: &str = "UPDATE grants SET revoked_at = $1 WHERE user_id = $2 AND client_id = $3 AND revoked_at IS NULL";
+    Ok(
+        on_pool!(db, pool => sqlx::query(SQL).bind(now).bind(user_id).bind(client_id).execute(pool).await.map(|r| r.rows_affected()))?,
+    )
+}
+
 /// Marks the grant revoked (idempotent: the first revocation time is kept).
 pub async fn revoke(db: &Db, id: &str, now: i64) -> StoreResult<()> {
     const SQL: &str = "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";

@@ -357,3 +357,69 @@ async fn oidcc_frontchannel_rp_initiated_logout() {
     assert!(html.contains(&format!("href=\"{POST_LOGOUT}?state=s\"")), "{html}");
     assert!(html.contains("window.location.assign"), "then goes back by itself");
 }
+
+/// What an administrator does for a compromised account (the admin API of a later issue calls
+/// this): every session of the resident ends, on every browser, and each client of each session
+/// receives its logout token.
+#[tokio::test]
+async fn ending_every_session_of_a_resident_notifies_each_client_by_back_channel() {
+    let server = TestServer::start().await;
+    let receiver = Receiver::start("/bc").await;
+    let client = logout_client(&server, Some(&receiver.url)).await;
+    let (laptop, laptop_id_token) = logged_in(&server, &client).await;
+    let phone = Browser::new(&server);
+    let phone_id_token = server.tokens(&phone, &client, &[]).await["id_token"].as_str().unwrap().to_owned();
+    let user_id =
+        glc::identity::user::find_by_id_or_email(&server.provider.db, "camille@lyon.fr").await.unwrap().unwrap().id;
+
+    let ended = glc::oauth::logout::end_all_sessions(&server.provider, &user_id).await.unwrap();
+    assert_eq!(ended, 2);
+    let mut tokens: Vec<String> = receiver.hits().iter().map(logout_token_of).collect();
+    assert_eq!(tokens.len(), 2, "one logout token per session");
+    tokens.sort_by_key(|t| jwt_claims(t)["sid"] == jwt_claims(&phone_id_token)["sid"]);
+    check_logout_token(&server, &tokens[0], &client, &laptop_id_token).await;
+    check_logout_token(&server, &tokens[1], &client, &phone_id_token).await;
+    assert_logged_out(&server, &laptop, &client).await;
+    assert_logged_out(&server, &phone, &client).await;
+    assert_eq!(glc::oauth::logout::end_all_sessions(&server.provider, &user_id).await.unwrap(), 0);
+}
+
+/// A resident withdraws their consent to one service: that service is logged out by
+/// back-channel and loses its grant; the resident's session and other services go on.
+#[tokio::test]
+async fn withdrawing_consent_logs_the_client_out_and_revokes_its_grant_only() {
+    let server = TestServer::start().await;
+    let (bron_receiver, lyon_receiver) = (Receiver::start("/bc").await, Receiver::start("/bc").await);
+    let bron = logout_client(&server, Some(&bron_receiver.url)).await;
+    let lyon = logout_client(&server, Some(&lyon_receiver.url)).await;
+    let (browser, _) = logged_in(&server, &bron).await;
+    let bron_tokens = server.tokens(&browser, &bron, &[("scope", "openid offline_access")]).await;
+    let lyon_tokens = server.tokens(&browser, &lyon, &[]).await;
+    let user_id =
+        glc::identity::user::find_by_id_or_email(&server.provider.db, "camille@lyon.fr").await.unwrap().unwrap().id;
+
+    let withdrawn = glc::oauth::withdrawal::withdraw_consent(&server.provider, &user_id, &bron.id).await.unwrap();
+    assert!(withdrawn.consent && withdrawn.grants >= 1, "{withdrawn:?}");
+    let hits = bron_receiver.hits();
+    assert_eq!(hits.len(), 1, "Bron is told");
+    check_logout_token(&server, &logout_token_of(&hits[0]), &bron, bron_tokens["id_token"].as_str().unwrap()).await;
+    assert!(lyon_receiver.hits().is_empty(), "Lyon is not");
+
+    // Bron's tokens are dead; asking again needs the resident's consent.
+    let refresh = bron_tokens["refresh_token"].as_str().unwrap();
+    let (status, body) =
+        server.post_as("/token", &bron, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(server.userinfo(bron_tokens["access_token"].as_str().unwrap()).await.0, 401);
+    let callback = browser.open(&server.authorize_url(&bron, &[("prompt", "none")])).await.callback();
+    assert_eq!(callback["error"], "consent_required");
+    // Lyon is untouched, and the resident is still logged in.
+    assert_eq!(server.userinfo(lyon_tokens["access_token"].as_str().unwrap()).await.0, 200);
+    assert_still_logged_in(&server, &browser, &lyon).await;
+    // A later logout no longer notifies Bron.
+    let landing =
+        browser.open(&end_session_url(&server, &[("id_token_hint", lyon_tokens["id_token"].as_str().unwrap())])).await;
+    assert_no_redirect(&landing);
+    assert_eq!(bron_receiver.hits().len(), 1);
+    assert_eq!(lyon_receiver.hits().len(), 1);
+}
