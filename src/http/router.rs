@@ -34,12 +34,12 @@ pub fn router(state: AppState) -> Router {
         .route(paths::TOKEN, post(token::post))
         .route(paths::USERINFO, get(userinfo::handle).post(userinfo::handle))
         .route(paths::REVOKE, post(revoke::post))
+        .route(paths::PAR, post(par::post))
         .layer(middleware::from_fn_with_state(state.clone(), super::cors::layer));
     let routes = Router::new()
         .merge(cross_origin)
         .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
         .route(paths::INTROSPECT, post(introspect::post))
-        .route(paths::PAR, post(par::post))
         .route(paths::REGISTER, post(register::create))
         .route("/register/{client_id}", get(register::read).put(register::replace).delete(register::delete))
         .route(paths::END_SESSION, get(logout::handle).post(logout::handle))

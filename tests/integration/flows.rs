@@ -560,7 +560,7 @@ async fn single_page_apps_get_cors_for_their_registered_origin_only() {
         .await;
     let http = reqwest::Client::new();
     let allowed = "https://demarches.bron.example";
-    for path in ["/.well-known/openid-configuration", "/jwks", "/token", "/userinfo", "/revoke"] {
+    for path in ["/.well-known/openid-configuration", "/jwks", "/token", "/userinfo", "/revoke", "/par"] {
         let preflight = http
             .request(reqwest::Method::OPTIONS, server.url(path))
             .header("origin", allowed)

@@ -358,6 +358,41 @@ async fn oidcc_frontchannel_rp_initiated_logout() {
     assert!(html.contains("window.location.assign"), "then goes back by itself");
 }
 
+/// Two communes' services in one session, on two origins: a logout started at one loads both
+/// front-channel URIs in a real browser (the page's `frame-src` allows exactly those two
+/// origins), each with its own `sid`; `prompt=none` then fails for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_reaches_every_client_of_the_session_by_front_channel() {
+    let server = TestServer::start().await;
+    let (bron_frame, lyon_frame) = (Receiver::start("/fc").await, Receiver::start("/fc").await);
+    let register = |name: &'static str, uri: String| {
+        let server = &server;
+        async move {
+            let spec = ClientSpec { frontchannel_logout_uri: Some(uri), ..TestServer::web_spec(name) };
+            server.register(spec).await
+        }
+    };
+    let bron = register("Bron", bron_frame.url.clone()).await;
+    let lyon = register("Lyon", lyon_frame.url.clone()).await;
+    let (browser, bron_id_token) = logged_in(&server, &bron).await;
+    let lyon_id_token = server.tokens(&browser, &lyon, &[]).await["id_token"].as_str().unwrap().to_owned();
+    let dom =
+        chromium_dump_dom(&end_session_url(&server, &[("id_token_hint", &lyon_id_token), ("ui_locales", "fr")])).await;
+    assert!(dom.contains("Vous êtes déconnecté"), "{dom}");
+    for (frame, id_token) in [(&bron_frame, &bron_id_token), (&lyon_frame, &lyon_id_token)] {
+        let hits = frame.hits();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let params: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(hits[0].1.as_bytes()).into_owned().collect();
+        assert_eq!(
+            (params["iss"].as_str(), params["sid"].as_str()),
+            (server.base.as_str(), jwt_claims(id_token)["sid"].as_str().unwrap())
+        );
+    }
+    assert_logged_out(&server, &browser, &bron).await;
+    assert_logged_out(&server, &browser, &lyon).await;
+}
+
 /// What an administrator does for a compromised account (the admin API of a later issue calls
 /// this): every session of the resident ends, on every browser, and each client of each session
 /// receives its logout token.
