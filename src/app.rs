@@ -33,7 +33,8 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         None => ShortLived::in_memory(clock.clone()),
     };
     let http = crate::outbound::client(config.is_loopback_http()).context("building the outbound HTTP client")?;
-    Ok(Arc::new(Provider { config, db, ephemeral: Arc::new(ephemeral), keys, clock, passwords, http }))
+    let mailer = crate::mail::Mailer::new(&config.mail).context("configuring mail")?;
+    Ok(Arc::new(Provider { config, db, ephemeral: Arc::new(ephemeral), keys, clock, passwords, http, mailer }))
 }
 
 /// Opens the configured database and brings its schema up to date.

@@ -52,6 +52,45 @@ pub struct Config {
     /// registers itself only with a token an administrator issued (`glc registration-token`).
     pub open_registration: bool,
     pub lifetimes: Lifetimes,
+    pub mail: MailConfig,
+}
+
+/// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in `outbox_dir` (the
+/// embedded default: a newcomer opens the file and clicks the link).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// The sender of every mail, `Name <address>`.
+    pub from: String,
+    pub outbox_dir: PathBuf,
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// `starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a local relay only).
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    Starttls,
+    Tls,
+    None,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "GrandLyon Connect <ne-pas-repondre@grandlyon.example>".to_owned(),
+            outbox_dir: PathBuf::from("data/outbox"),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+        }
+    }
 }
 
 /// Every lifetime, in seconds. The README's configuration table justifies each default.
@@ -102,6 +141,7 @@ impl Default for Config {
             password_hash_concurrency: 0,
             open_registration: false,
             lifetimes: Lifetimes::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -187,6 +227,9 @@ impl Config {
                 key: "database_max_connections",
                 reason: "must be at least 1".to_owned(),
             });
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid { key: "mail.from", reason: "expected Name <address>".to_owned() });
         }
         self.lifetimes.validate()
     }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod consent;
 pub mod http;
 pub mod identity;
+pub mod mail;
 pub mod oauth;
 pub mod outbound;
 pub mod partners;

@@ -5,6 +5,7 @@
 use crate::clock::{SharedClock, UnixTime};
 use crate::config::Config;
 use crate::identity::password::PasswordHasherPool;
+use crate::mail::Mailer;
 use std::sync::Arc;
 
 use crate::signing::{KeyRing, KeySet};
@@ -21,6 +22,8 @@ pub struct Provider {
     pub passwords: PasswordHasherPool,
     /// Outbound HTTP (back-channel logout): short timeouts, no redirects followed.
     pub http: reqwest::Client,
+    /// Mail to residents (SMTP or the outbox folder).
+    pub mailer: Mailer,
 }
 
 impl Provider {

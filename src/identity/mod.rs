@@ -1,6 +1,7 @@
 //! Residents and how they prove who they are: accounts, passwords, the SSO session.
 
 pub mod password;
+pub mod password_policy;
 pub mod session;
 pub mod user;
 

@@ -290,7 +290,7 @@ pub async fn create(
     let secret = uses_secret.then(secrets::new_secret);
     let scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect());
     let row = ClientRow {
-        id: secrets::random_token(18),
+        id: new_client_id(),
         partner_id,
         name: spec.name.trim().to_owned(),
         secret_digest: secret.as_deref().map(secrets::digest),
@@ -343,6 +343,17 @@ pub async fn update(db: &Db, client: &Client, spec: ClientSpec) -> Result<Client
         return Err(invalid("the client no longer exists"));
     }
     Client::from_row(row).map_err(RegistrationError::from)
+}
+
+/// A random client id (144 bits, base64url) that starts with a letter or digit: one starting
+/// with `-` would read as an option on a command line (`glc client show -X…`).
+fn new_client_id() -> String {
+    loop {
+        let id = secrets::random_token(18);
+        if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return id;
+        }
+    }
 }
 
 /// Issues a new secret for a confidential client; the old one stops working at once.
@@ -532,6 +543,13 @@ mod tests {
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
         assert!(check_redirect_uri("myapp:/cb").is_err());
         assert!(check_redirect_uri("/relative").is_err());
+    }
+
+    #[test]
+    fn client_ids_never_start_like_a_command_line_option() {
+        for _ in 0..2000 {
+            assert!(new_client_id().starts_with(|c: char| c.is_ascii_alphanumeric()));
+        }
     }
 
     #[test]
