@@ -12,11 +12,20 @@ pub struct AppState {
     pub views: Arc<Views>,
     /// The discovery document, serialised once.
     pub discovery: Arc<String>,
+    /// The load balancers whose forwarding headers are believed (parsed once).
+    pub trusted_proxies: Arc<Vec<super::client_address::Network>>,
 }
 
 impl AppState {
     pub fn new(provider: Arc<Provider>) -> Result<AppState, minijinja::Error> {
         let discovery = crate::oauth::discovery::metadata(provider.issuer()).to_string();
-        Ok(AppState { views: Arc::new(Views::new()?), discovery: Arc::new(discovery), provider })
+        let trusted_proxies = Arc::new(provider.config.trusted_networks());
+        Ok(AppState { views: Arc::new(Views::new()?), discovery: Arc::new(discovery), provider, trusted_proxies })
+    }
+
+    /// The address of the person behind a request (through trusted proxies only).
+    pub fn client_ip(&self, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        let https = self.provider.config.is_https();
+        super::client_address::resolve(peer.ip(), headers, &self.trusted_proxies, https).ip
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod password_policy;
+pub mod rate_limit;
 pub mod session;
 pub mod user;
 

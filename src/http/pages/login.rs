@@ -1,7 +1,9 @@
 //! `GET|POST /login/{interaction}`: the password form.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -12,6 +14,7 @@ use super::{flow_binding, lang_of};
 use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies};
+use crate::identity::rate_limit;
 use crate::identity::user::{self, LoginError};
 use crate::oauth::client::{self, Client};
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
@@ -46,8 +49,38 @@ fn render(
     email: &str,
     failed: bool,
 ) -> Response {
+    render_page(state, id, interaction, client, email, failed, None)
+}
+
+/// The form again, saying how long to wait (429, with `Retry-After`).
+fn render_throttled(
+    state: &AppState,
+    id: &str,
+    interaction: &Interaction,
+    client: &Client,
+    email: &str,
+    wait: i64,
+) -> Response {
+    let mut response = render_page(state, id, interaction, client, email, false, Some(wait));
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn render_page(
+    state: &AppState,
+    id: &str,
+    interaction: &Interaction,
+    client: &Client,
+    email: &str,
+    failed: bool,
+    wait: Option<i64>,
+) -> Response {
     let ctx = context! {
         interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email, failed => failed,
+        wait => wait,
     };
     let origin = redirect_origin(interaction);
     state.views.page(StatusCode::OK, "login/login.html", &interaction.locale, ctx, csp(Some(&origin), None))
@@ -71,6 +104,7 @@ pub async fn get(
 pub async fn post(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
     body: Bytes,
@@ -88,14 +122,31 @@ pub async fn post(
     let email = fields.get("email").unwrap_or_default();
     let password = fields.get("password").unwrap_or_default();
     let provider = &state.provider;
+    let ip = state.client_ip(peer, &headers);
+    let throttle = &provider.ephemeral;
+    match rate_limit::wait_seconds(throttle, email, ip, provider.now()).await {
+        Ok(0) => {}
+        Ok(wait) => {
+            telemetry::login("password", "throttled");
+            return render_throttled(&state, &id, &interaction, &client, email, wait);
+        }
+        Err(e) => return state.views.error(&OAuthError::from(e).into(), &interaction.locale),
+    }
     let user = match user::authenticate(&provider.db, &provider.passwords, email, password).await {
         Ok(user) => {
             telemetry::login("password", "success");
+            if let Err(e) = rate_limit::record_success(throttle, email, ip).await {
+                return state.views.error(&OAuthError::from(e).into(), &interaction.locale);
+            }
             user
         }
         Err(LoginError::InvalidCredentials) => {
             telemetry::login("password", "failure");
-            return render(&state, &id, &interaction, &client, email, true);
+            return match rate_limit::record_failure(throttle, email, ip, provider.now()).await {
+                Ok(0) => render(&state, &id, &interaction, &client, email, true),
+                Ok(wait) => render_throttled(&state, &id, &interaction, &client, email, wait),
+                Err(e) => state.views.error(&OAuthError::from(e).into(), &interaction.locale),
+            };
         }
         Err(LoginError::Store(e)) => return state.views.error(&e.into(), &interaction.locale),
         Err(LoginError::Password(e)) => {
