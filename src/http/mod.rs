@@ -5,9 +5,11 @@
 pub mod client_address;
 pub mod cookies;
 pub mod cors;
+pub mod csrf;
 pub mod endpoints;
 pub mod error;
 pub mod i18n;
+pub mod i18n_account;
 pub mod pages;
 pub mod request;
 pub mod router;

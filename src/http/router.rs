@@ -18,7 +18,7 @@ use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
-use super::pages::{consent, lang_of, login, logout};
+use super::pages::{account, consent, lang_of, login, logout};
 use crate::oauth::discovery::paths;
 
 /// Largest request body accepted (forms and tokens are small).
@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route("/end_session/confirm", post(logout::confirm))
         .route("/login/{interaction}", get(login::get).post(login::post))
         .route("/consent/{interaction}", get(consent::get).post(consent::post))
+        .route("/signup", get(account::signup_get).post(account::signup_post))
+        .route("/verify-email", get(account::verify_email))
+        .route("/password/forgot", get(account::forgot_get).post(account::forgot_post))
+        .route("/password/reset", get(account::reset_get).post(account::reset_post))
         .route("/static/glc.css", get(assets::stylesheet))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 
-use super::i18n;
+use super::{i18n, i18n_account};
 use crate::oauth::error::{PageError, PageErrorKind};
 
 #[derive(Debug)]
@@ -51,6 +51,10 @@ impl Views {
         template!(env, "response/form_post.html");
         template!(env, "logout/confirm.html");
         template!(env, "logout/done.html");
+        template!(env, "account/signup.html");
+        template!(env, "account/forgot.html");
+        template!(env, "account/reset.html");
+        template!(env, "account/message.html");
         // Render each once so a template error fails the start, not a resident's request.
         let t = i18n::texts("fr");
         for name in [
@@ -60,15 +64,20 @@ impl Views {
             "response/form_post.html",
             "logout/confirm.html",
             "logout/done.html",
+            "account/signup.html",
+            "account/forgot.html",
+            "account/reset.html",
+            "account/message.html",
         ] {
-            env.get_template(name)?.render(context! { lang => "fr", t => Serde(t) })?;
+            let a = i18n_account::texts("fr");
+            env.get_template(name)?.render(context! { lang => "fr", t => Serde(t), a => Serde(a) })?;
         }
         Ok(Views { env })
     }
 
     /// Renders `name` with `ctx` plus the language and its texts.
     pub fn render(&self, name: &str, lang: &str, ctx: Value) -> Result<String, minijinja::Error> {
-        let base = context! { lang => lang, t => Serde(i18n::texts(lang)) };
+        let base = context! { lang => lang, t => Serde(i18n::texts(lang)), a => Serde(i18n_account::texts(lang)) };
         self.env.get_template(name)?.render(context! { ..base, ..ctx })
     }
 

@@ -3,7 +3,9 @@
 pub mod password;
 pub mod password_policy;
 pub mod rate_limit;
+pub mod recovery;
 pub mod session;
+pub mod signup;
 pub mod user;
 
 /// The authentication context of a password login (one factor). The accounts issue adds

@@ -2,10 +2,13 @@
 //! is configured, otherwise into an outbox folder of `.eml` files (the embedded default: the
 //! newcomer opens the file and clicks the link). Mails are plain text, French then English.
 
+pub mod compose;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -74,12 +77,16 @@ impl Mailer {
 
     pub async fn send(&self, mail: Mail) -> Result<(), MailError> {
         let to = mail.to.parse::<Mailbox>().map_err(|e| MailError::Invalid(e.to_string()))?;
+        // Base64 keeps long links and accents intact through any relay.
+        let body = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .header(ContentTransferEncoding::Base64)
+            .body(mail.body);
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body)
+            .singlepart(body)
             .map_err(|e| MailError::Invalid(e.to_string()))?;
         match &self.transport {
             Transport::Smtp(smtp) => {

@@ -70,3 +70,9 @@ pub async fn revoke(db: &Db, id: &str, now: i64) -> StoreResult<()> {
     on_pool!(db, pool => sqlx::query(SQL).bind(now).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Revokes every live grant of a resident (their password was reset); returns how many.
+pub async fn revoke_all_of_user(db: &Db, user_id: &str, now: i64) -> StoreResult<u64> {
+    const SQL: &str = "UPDATE grants SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
+    Ok(on_pool!(db, pool => sqlx::query(SQL).bind(now).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?)
+}

@@ -115,3 +115,18 @@ pub async fn update_profile(db: &Db, id: &str, p: &ProfileFields, now: i64) -> S
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Replaces the password hash; returns whether the account exists.
+pub async fn update_password(db: &Db, id: &str, password_hash: &str, now: i64) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
+    let n = on_pool!(db, pool => sqlx::query(SQL).bind(password_hash).bind(now).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Marks the email verified, if it is still `email` (an address changed since the link was
+/// sent is not verified by it); returns whether it was.
+pub async fn verify_email(db: &Db, id: &str, email: &str, now: i64) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $1 WHERE id = $2 AND email = $3";
+    let n = on_pool!(db, pool => sqlx::query(SQL).bind(now).bind(id).bind(email).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

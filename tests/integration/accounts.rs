@@ -40,3 +40,165 @@ async fn failed_logins_slow_the_next_ones_down_whether_the_account_exists_or_not
     let retry = browser.login(&page, "camille@lyon.fr", "a typo").await;
     assert_eq!(retry.status(), 200, "a success resets the resident's own count");
 }
+
+const NEW_PASSWORD: &str = "les traboules du vieux lyon";
+
+async fn sign_up(server: &TestServer, browser: &Browser, email: &str, password: &str) -> Landing {
+    let page = browser.open(&server.url("/signup")).await;
+    assert_eq!(page.status(), 200);
+    browser.submit(&page, &[("email", email), ("password", password), ("given_name", "Dominique")]).await
+}
+
+#[tokio::test]
+async fn sign_up_verifies_the_address_by_link_and_never_tells_whether_it_was_taken() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let done = sign_up(&server, &browser, "Dominique@Bron.fr", NEW_PASSWORD).await;
+    assert_eq!(done.status(), 200);
+    assert!(done.html().contains("Consultez votre messagerie"), "{}", done.html());
+    let account =
+        glc::identity::user::find_by_id_or_email(&server.provider.db, "dominique@bron.fr").await.unwrap().unwrap();
+    assert!(!account.email_verified);
+    assert_eq!(account.given_name.as_deref(), Some("Dominique"));
+    let mails = server.mails_to("dominique@bron.fr");
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.starts_with("GrandLyon Connect"), "{}", mails[0].subject);
+    let link = mails[0].link("/verify-email");
+    assert!(link.starts_with(&server.base), "{link}");
+
+    let verified = browser.open(&link).await;
+    assert!(verified.html().contains("Adresse confirmée"), "{}", verified.html());
+    let account = glc::identity::user::find(&server.provider.db, &account.id).await.unwrap().unwrap();
+    assert!(account.email_verified);
+    assert!(browser.open(&link).await.html().contains("déjà utilisé"), "single use");
+
+    // The same address again: the same page, and a mail to its owner instead of a new account.
+    let again = sign_up(&server, &Browser::new(&server), "dominique@bron.fr", "another long passphrase").await;
+    assert_eq!((again.status(), again.html().contains("Consultez votre messagerie")), (200, true));
+    let mails = server.mails_to("dominique@bron.fr");
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails[1].body.contains("un compte existe déjà") && !mails[1].body.contains("verify-email"),
+        "{}",
+        mails[1].body
+    );
+    let still = glc::identity::user::authenticate(
+        &server.provider.db,
+        &server.provider.passwords,
+        "dominique@bron.fr",
+        NEW_PASSWORD,
+    )
+    .await;
+    assert!(still.is_ok(), "the existing account is unchanged");
+}
+
+#[tokio::test]
+async fn sign_up_explains_a_refused_password_or_address_next_to_its_field() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    for (email, password, expected, field) in [
+        ("camille@lyon.fr", "court", "au moins 12 caractères", "password"),
+        ("camille@lyon.fr", "azerty123456", "plus utilisés", "password"),
+        ("camille@lyon.fr", "camille2024lyon", "adresse électronique", "password"),
+        ("not an address", NEW_PASSWORD, "adresse électronique valide", "email"),
+    ] {
+        let page = sign_up(&server, &browser, email, password).await;
+        assert_eq!(page.status(), 400, "{password}");
+        let html = page.html();
+        assert!(html.contains(expected), "{expected}: {html}");
+        let tag = html.split("<input").find(|i| i.contains(&format!("id=\"{field}\""))).unwrap();
+        assert!(tag.contains("aria-invalid=\"true\""), "the error is tied to its field: {tag}");
+    }
+    assert!(server.outbox().is_empty());
+    // Without the CSRF cookie's token, nothing is created.
+    let forged = Browser::new(&server)
+        .post_form(&server.url("/signup"), &[("csrf", "forged"), ("email", "x@lyon.fr"), ("password", NEW_PASSWORD)])
+        .await;
+    assert_eq!(forged.status(), 400);
+    assert!(glc::identity::user::find_by_id_or_email(&server.provider.db, "x@lyon.fr").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_password_reset_link_is_single_use_short_lived_and_ends_every_session() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let browser = Browser::new(&server);
+    let tokens = server.tokens(&browser, &client, &[("scope", "openid offline_access")]).await;
+
+    let forgot = |email: &'static str| {
+        let server = &server;
+        async move {
+            let browser = Browser::new(server);
+            let page = browser.open(&server.url("/password/forgot")).await;
+            browser.submit(&page, &[("email", email)]).await
+        }
+    };
+    let unknown = forgot("nobody@lyon.fr").await;
+    let known = forgot("camille@lyon.fr").await;
+    assert_eq!(unknown.html().replace("nobody", ""), known.html().replace("camille", ""), "the same page either way");
+    assert!(server.mails_to("nobody@lyon.fr").is_empty());
+    let link = server.mails_to("camille@lyon.fr")[0].link("/password/reset");
+
+    let resetter = Browser::new(&server);
+    let form = resetter.open(&link).await;
+    let weak = resetter.submit(&form, &[("password", "azerty123456")]).await;
+    assert_eq!(weak.status(), 400);
+    assert!(weak.html().contains("plus utilisés"));
+    let done = resetter.submit(&weak, &[("password", NEW_PASSWORD)]).await;
+    assert!(done.html().contains("Mot de passe changé"), "the same link after a refused choice: {}", done.html());
+
+    // Every session and refresh token of the account is gone.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let (status, body) =
+        server.post_as("/token", &client, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_grant")));
+    let callback = browser.open(&server.authorize_url(&client, &[("prompt", "none")])).await.callback();
+    assert_eq!(callback["error"], "login_required");
+    let db = &server.provider.db;
+    let hasher = &server.provider.passwords;
+    assert!(glc::identity::user::authenticate(db, hasher, "camille@lyon.fr", PASSWORD).await.is_err());
+    assert!(glc::identity::user::authenticate(db, hasher, "camille@lyon.fr", NEW_PASSWORD).await.is_ok());
+    let mails = server.mails_to("camille@lyon.fr");
+    assert!(mails.last().unwrap().body.contains("vient d'être changé"), "the resident is told: {:?}", mails.last());
+
+    // Used once; and a link made before a password change dies with it.
+    let reused = resetter.submit(&resetter.open(&link).await, &[("password", "une autre phrase secrète")]).await;
+    assert!(reused.html().contains("plus valable"));
+    forgot("camille@lyon.fr").await;
+    forgot("camille@lyon.fr").await;
+    let links: Vec<String> =
+        server.mails_to("camille@lyon.fr").iter().rev().take(2).map(|m| m.link("/password/reset")).collect();
+    let first = resetter.submit(&resetter.open(&links[0]).await, &[("password", "une autre phrase secrète")]).await;
+    assert!(first.html().contains("Mot de passe changé"));
+    let second = resetter.submit(&resetter.open(&links[1]).await, &[("password", "encore une phrase secrète")]).await;
+    assert!(second.html().contains("plus valable"), "voided by the change");
+    // And it expires.
+    forgot("camille@lyon.fr").await;
+    let late = server.mails_to("camille@lyon.fr").last().unwrap().link("/password/reset");
+    server.clock.advance(glc::identity::recovery::RESET_LIFETIME + 1);
+    let expired = resetter.submit(&resetter.open(&late).await, &[("password", "encore une phrase secrète")]).await;
+    assert!(expired.html().contains("plus valable"));
+}
+
+#[tokio::test]
+async fn mail_goes_through_smtp_when_a_server_is_configured() {
+    let sink = crate::support::SmtpSink::start().await;
+    let port = sink.port;
+    let server = TestServer::start_with(|c| {
+        c.mail.smtp_host = Some("127.0.0.1".into());
+        c.mail.smtp_port = port;
+        c.mail.smtp_tls = glc::config::SmtpTls::None;
+    })
+    .await;
+    let done = sign_up(&server, &Browser::new(&server), "dominique@bron.fr", NEW_PASSWORD).await;
+    assert_eq!(done.status(), 200, "{}", done.html());
+    assert!(server.outbox().is_empty(), "not the outbox");
+    let messages = sink.messages.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("To: dominique@bron.fr"), "{}", messages[0]);
+    use base64::Engine;
+    let body: String = messages[0].split("\n\n").nth(1).unwrap().lines().collect();
+    let body = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(body.trim()).unwrap()).unwrap();
+    assert!(body.contains(&format!("{}/verify-email?token=", server.base)), "{body}");
+}

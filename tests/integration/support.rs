@@ -142,6 +142,7 @@ impl TestServer {
             redis_url: env_backend("GLC_REDIS_URL"),
             redis_key_prefix: format!("glc-test:{}:", uuid::Uuid::new_v4().simple()),
             keys_dir: dir.path().join("keys"),
+            mail: glc::config::MailConfig { outbox_dir: dir.path().join("outbox"), ..Default::default() },
             ..Config::default()
         };
         adjust(&mut config);
@@ -359,6 +360,51 @@ impl TestServer {
             reqwest::Client::new().get(self.url("/userinfo")).bearer_auth(access_token).send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A mail the server wrote to its outbox: recipient, subject and decoded body.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl SentMail {
+    /// The first link in the body to one of our paths.
+    pub fn link(&self, path: &str) -> String {
+        let start = self.body.find(path).unwrap_or_else(|| panic!("no link to {path} in {}", self.body));
+        let begin = self.body[..start].rfind("http").unwrap();
+        self.body[begin..].split_whitespace().next().unwrap().to_owned()
+    }
+}
+
+impl TestServer {
+    /// Every mail in the outbox, oldest first.
+    pub fn outbox(&self) -> Vec<SentMail> {
+        use base64::Engine;
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("outbox")) else { return Vec::new() };
+        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|path| {
+                let raw = std::fs::read_to_string(path).unwrap().replace("\r\n", "\n");
+                let (head, body) = raw.split_once("\n\n").unwrap();
+                let header = |name: &str| {
+                    head.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
+                };
+                let encoded: String = body.lines().collect();
+                let body = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).unwrap();
+                SentMail { to: header("To:"), subject: header("Subject:"), body: String::from_utf8(body).unwrap() }
+            })
+            .collect()
+    }
+
+    /// The mails sent to `to`.
+    pub fn mails_to(&self, to: &str) -> Vec<SentMail> {
+        self.outbox().into_iter().filter(|m| m.to.contains(to)).collect()
     }
 }
 
@@ -664,4 +710,60 @@ pub fn sign_with(server: &TestServer, client_id: &str) -> String {
     let claims =
         serde_json::json!({"iss": server.base, "sub": "someone", "aud": client_id, "iat": 1, "exp": 4_000_000_000i64});
     server.provider.keys().sign(glc::signing::SigningAlg::RS256, None, claims.as_object().unwrap()).unwrap()
+}
+
+/// A minimal SMTP server on loopback that accepts every message (no TLS: the provider is
+/// configured with `smtp_tls = "none"` for it), to test the SMTP transport for real.
+pub struct SmtpSink {
+    pub port: u16,
+    pub messages: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let received = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let received = received.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(message) = data.as_mut() {
+                            if line == "." {
+                                received.lock().unwrap().push(std::mem::take(message));
+                                data = None;
+                                let _ = write.write_all(b"250 queued\r\n").await;
+                            } else {
+                                message.push_str(&line);
+                                message.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250 sink\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 OK\r\n",
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        SmtpSink { port, messages }
+    }
 }

@@ -1,5 +1,6 @@
 //! Pages a person sees: login, consent, the form-post response, errors.
 
+pub mod account;
 pub mod consent;
 pub mod login;
 pub mod logout;

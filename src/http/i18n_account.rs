@@ -1,0 +1,137 @@
+//! The texts of the account pages (sign-up, verification, recovery), French and English.
+
+use serde::Serialize;
+
+use crate::identity::password_policy::Weakness;
+
+#[derive(Debug, Serialize)]
+pub struct AccountTexts {
+    pub signup_title: &'static str,
+    pub signup_intro: &'static str,
+    pub signup_button: &'static str,
+    pub given_name_label: &'static str,
+    pub family_name_label: &'static str,
+    pub optional: &'static str,
+    pub new_password_label: &'static str,
+    pub password_rules: &'static str,
+    pub invalid_email: &'static str,
+    pub strength_fair: &'static str,
+    pub check_mail_title: &'static str,
+    pub check_mail_text: &'static str,
+    pub mail_failed: &'static str,
+    pub verified_title: &'static str,
+    pub verified_text: &'static str,
+    pub verify_failed_title: &'static str,
+    pub verify_failed_text: &'static str,
+    pub forgot_title: &'static str,
+    pub forgot_intro: &'static str,
+    pub forgot_button: &'static str,
+    pub forgot_sent_text: &'static str,
+    pub reset_title: &'static str,
+    pub reset_button: &'static str,
+    pub reset_invalid_text: &'static str,
+    pub reset_done_title: &'static str,
+    pub reset_done_text: &'static str,
+    pub back_to_login: &'static str,
+    pub signup_link: &'static str,
+    pub forgot_link: &'static str,
+    pub weak_too_short: &'static str,
+    pub weak_too_long: &'static str,
+    pub weak_common: &'static str,
+    pub weak_contains_email: &'static str,
+    pub weak_contains_service_name: &'static str,
+    pub weak_repetitive: &'static str,
+}
+
+impl AccountTexts {
+    pub fn weakness(&self, weakness: Weakness) -> &'static str {
+        match weakness {
+            Weakness::TooShort => self.weak_too_short,
+            Weakness::TooLong => self.weak_too_long,
+            Weakness::Common => self.weak_common,
+            Weakness::ContainsEmail => self.weak_contains_email,
+            Weakness::ContainsServiceName => self.weak_contains_service_name,
+            Weakness::Repetitive => self.weak_repetitive,
+        }
+    }
+}
+
+pub static FR: AccountTexts = AccountTexts {
+    signup_title: "Créer votre compte",
+    signup_intro: "Un seul compte pour les services de la Métropole de Lyon et de ses communes.",
+    signup_button: "Créer mon compte",
+    given_name_label: "Prénom",
+    family_name_label: "Nom",
+    optional: "(facultatif)",
+    new_password_label: "Mot de passe",
+    password_rules: "Au moins 12 caractères. Une phrase de plusieurs mots est plus sûre et plus facile à retenir qu'un mot compliqué ; espaces et accents sont acceptés.",
+    invalid_email: "Saisissez une adresse électronique valide, par exemple nom@domaine.fr.",
+    strength_fair: "Mot de passe accepté. Plus long, il serait encore plus sûr.",
+    check_mail_title: "Consultez votre messagerie",
+    check_mail_text: "Si cette adresse peut être utilisée, un message vient d'y être envoyé. Ouvrez le lien qu'il contient pour confirmer votre adresse (il est valable 24 heures). Pensez à regarder dans les courriers indésirables.",
+    mail_failed: "Le message n'a pas pu être envoyé. Réessayez dans quelques minutes.",
+    verified_title: "Adresse confirmée",
+    verified_text: "Votre adresse électronique est confirmée. Vous pouvez fermer cette page et revenir au service que vous utilisiez.",
+    verify_failed_title: "Lien expiré ou déjà utilisé",
+    verify_failed_text: "Ce lien de confirmation n'est plus valable. Connectez-vous à votre compte pour en recevoir un nouveau.",
+    forgot_title: "Mot de passe oublié",
+    forgot_intro: "Saisissez l'adresse électronique de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe.",
+    forgot_button: "Recevoir le lien",
+    forgot_sent_text: "Si un compte existe avec cette adresse, un message vient d'y être envoyé. Le lien qu'il contient est valable 30 minutes.",
+    reset_title: "Choisir un nouveau mot de passe",
+    reset_button: "Enregistrer le mot de passe",
+    reset_invalid_text: "Ce lien n'est plus valable (il a expiré ou a déjà servi). Demandez-en un nouveau.",
+    reset_done_title: "Mot de passe changé",
+    reset_done_text: "Votre mot de passe a été changé. Par sécurité, toutes vos sessions ont été fermées : reconnectez-vous depuis le service que vous utilisiez.",
+    back_to_login: "Revenir à la connexion",
+    signup_link: "Créer un compte",
+    forgot_link: "Mot de passe oublié ?",
+    weak_too_short: "Le mot de passe doit contenir au moins 12 caractères.",
+    weak_too_long: "Le mot de passe est trop long.",
+    weak_common: "Ce mot de passe fait partie des plus utilisés : choisissez-en un autre.",
+    weak_contains_email: "Le mot de passe ne doit pas contenir votre adresse électronique.",
+    weak_contains_service_name: "Le mot de passe ne doit pas contenir le nom du service.",
+    weak_repetitive: "Le mot de passe répète trop les mêmes caractères.",
+};
+
+pub static EN: AccountTexts = AccountTexts {
+    signup_title: "Create your account",
+    signup_intro: "One account for the services of the Métropole de Lyon and its communes.",
+    signup_button: "Create my account",
+    given_name_label: "Given name",
+    family_name_label: "Family name",
+    optional: "(optional)",
+    new_password_label: "Password",
+    password_rules: "At least 12 characters. A phrase of several words is safer and easier to remember than a complicated word; spaces and accents are welcome.",
+    invalid_email: "Enter a valid email address, for example name@domain.fr.",
+    strength_fair: "Password accepted. Longer, it would be even safer.",
+    check_mail_title: "Check your mailbox",
+    check_mail_text: "If this address can be used, a message has just been sent to it. Open its link to confirm your address (it is valid for 24 hours). Remember to look in your spam folder.",
+    mail_failed: "The message could not be sent. Try again in a few minutes.",
+    verified_title: "Address confirmed",
+    verified_text: "Your email address is confirmed. You can close this page and go back to the service you were using.",
+    verify_failed_title: "Link expired or already used",
+    verify_failed_text: "This confirmation link is no longer valid. Sign in to your account to receive a new one.",
+    forgot_title: "Forgot your password",
+    forgot_intro: "Enter your account's email address: we will send you a link to choose a new password.",
+    forgot_button: "Send me the link",
+    forgot_sent_text: "If an account exists with this address, a message has just been sent to it. Its link is valid for 30 minutes.",
+    reset_title: "Choose a new password",
+    reset_button: "Save the password",
+    reset_invalid_text: "This link is no longer valid (it expired or was already used). Ask for a new one.",
+    reset_done_title: "Password changed",
+    reset_done_text: "Your password was changed. For your security, all your sessions were closed: sign in again from the service you were using.",
+    back_to_login: "Back to sign-in",
+    signup_link: "Create an account",
+    forgot_link: "Forgot your password?",
+    weak_too_short: "The password must have at least 12 characters.",
+    weak_too_long: "The password is too long.",
+    weak_common: "This password is among the most used ones: choose another.",
+    weak_contains_email: "The password must not contain your email address.",
+    weak_contains_service_name: "The password must not contain the service's name.",
+    weak_repetitive: "The password repeats the same characters too much.",
+};
+
+pub fn texts(lang: &str) -> &'static AccountTexts {
+    if lang == "en" { &EN } else { &FR }
+}
