@@ -82,6 +82,9 @@ pub struct Texts {
     pub logout_done_intro: &'static str,
     pub logout_frame_title: &'static str,
     pub logout_continue: &'static str,
+    pub footer_accessibility: &'static str,
+    pub footer_legal: &'static str,
+    pub footer_privacy: &'static str,
 }
 
 pub static FR: Texts = Texts {
@@ -131,6 +134,9 @@ pub static FR: Texts = Texts {
     logout_done_intro: "Vous êtes déconnecté de GrandLyon Connect et des services où vous étiez connecté.",
     logout_frame_title: "Déconnexion d'un service",
     logout_continue: "Revenir au service",
+    footer_accessibility: "Accessibilité : non conforme",
+    footer_legal: "Mentions légales",
+    footer_privacy: "Données personnelles",
 };
 
 pub static EN: Texts = Texts {
@@ -180,6 +186,9 @@ pub static EN: Texts = Texts {
     logout_done_intro: "You are signed out of GrandLyon Connect and of the services you were signed in to.",
     logout_frame_title: "Signing out of a service",
     logout_continue: "Back to the service",
+    footer_accessibility: "Accessibility: not compliant",
+    footer_legal: "Legal notices",
+    footer_privacy: "Personal data",
 };
 
 pub fn texts(lang: &str) -> &'static Texts {

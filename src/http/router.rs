@@ -18,7 +18,7 @@ use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
-use super::pages::{account, consent, lang_of, login, logout};
+use super::pages::{account, consent, lang_of, login, logout, public};
 use crate::oauth::discovery::paths;
 
 /// Largest request body accepted (forms and tokens are small).
@@ -48,6 +48,9 @@ pub fn router(state: AppState) -> Router {
         .route("/consent/{interaction}", get(consent::get).post(consent::post))
         .route("/signup", get(account::signup_get).post(account::signup_post))
         .route("/verify-email", get(account::verify_email))
+        .route("/accessibilite", get(public::accessibility))
+        .route("/mentions-legales", get(public::legal))
+        .route("/confidentialite", get(public::privacy))
         .route("/password/forgot", get(account::forgot_get).post(account::forgot_post))
         .route("/password/reset", get(account::reset_get).post(account::reset_post))
         .route("/static/glc.css", get(assets::stylesheet))
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .layer(middleware::map_response(move |response: Response| strict_transport(response, https)))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(count_request))
         .layer(TraceLayer::new_for_http().make_span_with(move |request: &Request| {
@@ -91,6 +95,17 @@ async fn count_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     crate::telemetry::http_request(&route, &method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+/// HSTS (RFC 6797) on an https issuer: two years, subdomains included. Never on a local
+/// http run, where it would pin `localhost` to https in the developer's browser.
+async fn strict_transport(mut response: Response, https: bool) -> Response {
+    if https {
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
     response
 }
 

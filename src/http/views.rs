@@ -55,6 +55,9 @@ impl Views {
         template!(env, "account/forgot.html");
         template!(env, "account/reset.html");
         template!(env, "account/message.html");
+        template!(env, "public/accessibility.html");
+        template!(env, "public/legal.html");
+        template!(env, "public/privacy.html");
         // Render each once so a template error fails the start, not a resident's request.
         let t = i18n::texts("fr");
         for name in [
@@ -68,6 +71,9 @@ impl Views {
             "account/forgot.html",
             "account/reset.html",
             "account/message.html",
+            "public/accessibility.html",
+            "public/legal.html",
+            "public/privacy.html",
         ] {
             let a = i18n_account::texts("fr");
             env.get_template(name)?.render(context! { lang => "fr", t => Serde(t), a => Serde(a) })?;

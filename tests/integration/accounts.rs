@@ -202,3 +202,48 @@ async fn mail_goes_through_smtp_when_a_server_is_configured() {
     let body = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(body.trim()).unwrap()).unwrap();
     assert!(body.contains(&format!("{}/verify-email?token=", server.base)), "{body}");
 }
+
+#[tokio::test]
+async fn every_page_links_the_accessibility_statement_legal_notices_and_privacy_policy() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let login = login_page(&server, &browser).await;
+    let error = browser.open(&server.url("/authorize?client_id=nobody")).await;
+    let signup = browser.open(&server.url("/signup")).await;
+    for page in [&login, &error, &signup] {
+        for link in ["/accessibilite", "/mentions-legales", "/confidentialite"] {
+            assert!(page.html().contains(&format!("href=\"{link}\"")), "{link} in {}", page.html());
+        }
+    }
+    for (path, title_fr, title_en) in [
+        ("/accessibilite", "Déclaration d", "Accessibility statement"),
+        ("/mentions-legales", "Mentions légales", "Legal notices"),
+        ("/confidentialite", "Politique de confidentialité", "Privacy policy"),
+    ] {
+        let fr = browser.open(&server.url(path)).await;
+        assert_eq!((fr.status(), fr.lang()), (200, "fr".to_owned()), "{path}");
+        assert!(fr.html().contains(&format!("<h1>{title_fr}")), "{path}");
+        let en = browser.open(&server.url(&format!("{path}?lang=en"))).await;
+        assert_eq!(en.lang(), "en");
+        assert!(en.html().contains(&format!("<h1>{title_en}")), "{path}");
+    }
+    let statement = browser.open(&server.url("/accessibilite")).await;
+    assert!(statement.html().contains("<strong>non conforme</strong>"), "the RGAA status, truthfully");
+    assert!(statement.html().contains("Défenseur des droits"), "the remedies");
+}
+
+#[tokio::test]
+async fn an_https_issuer_sends_hsts_and_a_local_one_does_not() {
+    let local = TestServer::start().await;
+    let response = reqwest::get(local.url("/accessibilite")).await.unwrap();
+    assert!(response.headers().get("strict-transport-security").is_none());
+    let production = TestServer::start_with(|c| c.issuer = "https://connect.grandlyon.example".into()).await;
+    let response = reqwest::get(format!("{}/accessibilite", production.base)).await.unwrap();
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+    for (name, value) in
+        [("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"), ("x-frame-options", "DENY")]
+    {
+        assert_eq!(response.headers()[name], value);
+    }
+    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+}

@@ -4,6 +4,7 @@ pub mod account;
 pub mod consent;
 pub mod login;
 pub mod logout;
+pub mod public;
 pub mod response;
 
 use axum::http::{HeaderMap, header};
