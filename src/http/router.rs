@@ -18,7 +18,7 @@ use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
-use super::pages::{account, consent, lang_of, login, logout, public};
+use super::pages::{account, account_home, consent, lang_of, login, logout, public};
 use crate::oauth::discovery::paths;
 
 /// Largest request body accepted (forms and tokens are small).
@@ -48,6 +48,13 @@ pub fn router(state: AppState) -> Router {
         .route("/consent/{interaction}", get(consent::get).post(consent::post))
         .route("/signup", get(account::signup_get).post(account::signup_post))
         .route("/verify-email", get(account::verify_email))
+        .route("/account", get(account_home::get))
+        .route("/account/login", post(account_home::login))
+        .route("/account/verification", post(account_home::resend_verification))
+        .route("/account/password", post(account_home::change_password))
+        .route("/account/sign-out-everywhere", post(account_home::sign_out_everywhere))
+        .route("/account/export", get(account_home::export))
+        .route("/account/delete", post(account_home::delete))
         .route("/accessibilite", get(public::accessibility))
         .route("/mentions-legales", get(public::legal))
         .route("/confidentialite", get(public::privacy))

@@ -55,6 +55,8 @@ impl Views {
         template!(env, "account/forgot.html");
         template!(env, "account/reset.html");
         template!(env, "account/message.html");
+        template!(env, "account/login.html");
+        template!(env, "account/home.html");
         template!(env, "public/accessibility.html");
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
@@ -71,6 +73,8 @@ impl Views {
             "account/forgot.html",
             "account/reset.html",
             "account/message.html",
+            "account/login.html",
+            "account/home.html",
             "public/accessibility.html",
             "public/legal.html",
             "public/privacy.html",

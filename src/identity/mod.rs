@@ -1,5 +1,6 @@
 //! Residents and how they prove who they are: accounts, passwords, the SSO session.
 
+pub mod account;
 pub mod password;
 pub mod password_policy;
 pub mod rate_limit;

@@ -41,3 +41,10 @@ pub async fn delete(db: &Db, user_id: &str, client_id: &str) -> StoreResult<bool
     let n = on_pool!(db, pool => sqlx::query(SQL).bind(user_id).bind(client_id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
+
+/// Every consent of a resident (for their data export).
+pub async fn list_of_user(db: &Db, user_id: &str) -> StoreResult<Vec<ConsentRow>> {
+    const SQL: &str = "SELECT user_id, client_id, scopes, granted_at, expires_at FROM consents WHERE user_id = $1 \
+        ORDER BY granted_at DESC";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(user_id).fetch_all(pool).await)?)
+}

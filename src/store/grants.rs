@@ -76,3 +76,9 @@ pub async fn revoke_all_of_user(db: &Db, user_id: &str, now: i64) -> StoreResult
     const SQL: &str = "UPDATE grants SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
     Ok(on_pool!(db, pool => sqlx::query(SQL).bind(now).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?)
 }
+
+/// Every grant of a resident, newest first (for their data export).
+pub async fn list_of_user(db: &Db, user_id: &str) -> StoreResult<Vec<GrantRow>> {
+    const SQL: &str = concat!("SELECT ", grant_columns!(), " FROM grants WHERE user_id = $1 ORDER BY created_at DESC");
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(user_id).fetch_all(pool).await)?)
+}

@@ -130,3 +130,10 @@ pub async fn verify_email(db: &Db, id: &str, email: &str, now: i64) -> StoreResu
     let n = on_pool!(db, pool => sqlx::query(SQL).bind(now).bind(id).bind(email).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Deletes the account; its grants, refresh tokens and consents go with it (foreign keys).
+pub async fn delete(db: &Db, id: &str) -> StoreResult<bool> {
+    const SQL: &str = "DELETE FROM users WHERE id = $1";
+    let n = on_pool!(db, pool => sqlx::query(SQL).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

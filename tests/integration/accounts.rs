@@ -247,3 +247,96 @@ async fn an_https_issuer_sends_hsts_and_a_local_one_does_not() {
     }
     assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
 }
+
+/// Signs in on `/account` and returns the account page.
+async fn account_home(server: &TestServer, browser: &Browser, password: &str) -> Landing {
+    let page = browser.open(&server.url("/account")).await;
+    if page.html().contains("Changer de mot de passe") {
+        return page;
+    }
+    browser.submit_to(&page, "/account/login", &[("email", "camille@lyon.fr"), ("password", password)]).await
+}
+
+#[tokio::test]
+async fn the_account_page_changes_the_password_and_ends_the_other_sessions() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let elsewhere = Browser::new(&server);
+    let tokens = server.tokens(&elsewhere, &client, &[("scope", "openid offline_access")]).await;
+
+    let browser = Browser::new(&server);
+    let home = account_home(&server, &browser, PASSWORD).await;
+    assert!(home.html().contains("Mon compte") && home.html().contains("camille@lyon.fr"), "{}", home.html());
+    assert!(home.html().contains("Adresse non confirmée"));
+    let wrong = browser
+        .submit_to(&home, "/account/password", &[("current_password", "not it"), ("new_password", NEW_PASSWORD)])
+        .await;
+    assert_eq!(wrong.status(), 400);
+    assert!(wrong.html().contains("actuel est incorrect"));
+    let changed = browser
+        .submit_to(&wrong, "/account/password", &[("current_password", PASSWORD), ("new_password", NEW_PASSWORD)])
+        .await;
+    assert!(changed.html().contains("Votre mot de passe a été changé"), "{}", changed.html());
+    // This browser stays signed in on a new session; the other one, and the services, do not.
+    assert!(browser.open(&server.url("/account")).await.html().contains("Changer de mot de passe"));
+    let callback = elsewhere.open(&server.authorize_url(&client, &[("prompt", "none")])).await.callback();
+    assert_eq!(callback["error"], "login_required");
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let (status, _) =
+        server.post_as("/token", &client, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!(status.as_u16(), 400);
+}
+
+#[tokio::test]
+async fn the_account_page_resends_the_verification_link_exports_data_and_signs_out_everywhere() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let browser = Browser::new(&server);
+    server.tokens(&browser, &client, &[]).await;
+    let home = account_home(&server, &browser, PASSWORD).await;
+    let resent = browser.submit_to(&home, "/account/verification", &[]).await;
+    assert!(resent.html().contains("nouveau lien de confirmation vient"), "{}", resent.html());
+    let link = server.mails_to("camille@lyon.fr").last().unwrap().link("/verify-email");
+    assert!(browser.open(&link).await.html().contains("Adresse confirmée"));
+
+    let export = browser.raw_get(&server.url("/account/export")).await;
+    assert_eq!(export.status(), 200);
+    assert!(export.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let data: serde_json::Value = export.json().await.unwrap();
+    assert_eq!(data["account"]["email"], "camille@lyon.fr");
+    assert!(data["account"].get("password_hash").is_none(), "never the password hash");
+    assert_eq!(data["consents"][0]["client_id"], client.id);
+    assert_eq!(data["grants"][0]["client_id"], client.id);
+
+    let home = browser.open(&server.url("/account")).await;
+    assert!(home.html().contains("Adresse confirmée"));
+    let done = browser.submit_to(&home, "/account/sign-out-everywhere", &[]).await;
+    assert!(done.html().contains("déconnecté de tous vos appareils"), "{}", done.html());
+    let callback = browser.open(&server.authorize_url(&client, &[("prompt", "none")])).await.callback();
+    assert_eq!(callback["error"], "login_required");
+    assert!(
+        !browser.open(&server.url("/account")).await.html().contains("Changer de mot de passe"),
+        "signed out here too"
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_its_password_and_erases_it() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let browser = Browser::new(&server);
+    let home = account_home(&server, &browser, PASSWORD).await;
+    let refused = browser.submit_to(&home, "/account/delete", &[("password", "not it")]).await;
+    assert_eq!(refused.status(), 400);
+    let db = &server.provider.db;
+    assert!(glc::identity::user::find_by_id_or_email(db, "camille@lyon.fr").await.unwrap().is_some());
+    let deleted = browser.submit_to(&refused, "/account/delete", &[("password", PASSWORD)]).await;
+    assert!(deleted.html().contains("Votre compte a été supprimé"), "{}", deleted.html());
+    assert!(glc::identity::user::find_by_id_or_email(db, "camille@lyon.fr").await.unwrap().is_none());
+    // Without the form's token nothing happens.
+    let forged =
+        Browser::new(&server).post_form(&server.url("/account/delete"), &[("csrf", "x"), ("password", PASSWORD)]).await;
+    assert_eq!(forged.status(), 400);
+}

@@ -528,6 +528,25 @@ impl Browser {
     }
 
     /// Submits the page's form with its hidden fields plus `fields`.
+    /// Submits the form of `page` whose action is `action` (a page with several forms).
+    pub async fn submit_to(&self, page: &Landing, action: &str, fields: &[(&str, &str)]) -> Landing {
+        let Landing::Page { html, .. } = page else { panic!("no form on {page:?}") };
+        let start = html
+            .match_indices("<form")
+            .map(|(i, _)| i)
+            .find(|i| {
+                html[*i..].split('>').next().is_some_and(|tag| unescape(tag).contains(&format!("action=\"{action}\"")))
+            })
+            .unwrap_or_else(|| panic!("no form to {action}"));
+        let end = start + html[start..].find("</form>").unwrap();
+        let (_, mut form) = parse_form(&html[start..end]);
+        for (k, v) in fields {
+            form.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let response = self.http.post(format!("{}{action}", self.base)).form(&form).send().await.unwrap();
+        self.follow(response).await
+    }
+
     pub async fn submit(&self, page: &Landing, fields: &[(&str, &str)]) -> Landing {
         let Landing::Page { html, url, .. } = page else { panic!("no form on {page:?}") };
         let (action, mut form) = parse_form(html);

@@ -1,0 +1,292 @@
+//! `/account`: the resident's own page, with its own sign-in (no service is involved): their
+//! address and its confirmation, a password change, their sessions and "sign out everywhere",
+//! their data as JSON, and the deletion of the account.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::response::redirect;
+use super::{current_session, lang_of};
+use crate::http::i18n_account::{self, AccountTexts};
+use crate::http::request::form;
+use crate::http::views::csp;
+use crate::http::{AppState, cookies, csrf};
+use crate::identity::account::{self, AccountError};
+use crate::identity::user::{self, LoginError, User};
+use crate::identity::{ACR_BASIC, AMR_PASSWORD, rate_limit, session, signup};
+use crate::oauth::error::{OAuthError, PageError};
+use crate::oauth::params::Params;
+
+fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "account page failed");
+    state.views.error(&OAuthError::server_error().into(), lang)
+}
+
+/// What the home page shows besides the account: a notice, or an error tied to a field.
+#[derive(Default)]
+struct Feedback<'a> {
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    field: &'a str,
+}
+
+async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feedback: Feedback<'_>) -> Response {
+    let provider = &state.provider;
+    let (jar, csrf) = csrf::token(jar, provider.config.is_https());
+    let sessions =
+        match session::of_user(&provider.ephemeral, &account.id, provider.now(), &provider.config.lifetimes).await {
+            Ok(s) => s.len(),
+            Err(e) => return internal(state, lang, e),
+        };
+    let status = if feedback.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let ctx = context! {
+        csrf, email => &account.email, name => account.full_name(), verified => account.email_verified, sessions,
+        notice => feedback.notice, error => feedback.error, error_field => feedback.field,
+    };
+    (jar, state.views.page(status, "account/home.html", lang, ctx, csp(None, None))).into_response()
+}
+
+fn login_form(state: &AppState, lang: &str, jar: CookieJar, email: &str, failed: bool, wait: Option<i64>) -> Response {
+    let (jar, csrf) = csrf::token(jar, state.provider.config.is_https());
+    let status = if wait.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
+    let ctx = context! { csrf, email, failed, wait };
+    (jar, state.views.page(status, "account/login.html", lang, ctx, csp(None, None))).into_response()
+}
+
+/// The signed-in resident of this browser.
+async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(session::Session, User)>, OAuthError> {
+    let Some(session) = current_session(state, jar).await? else { return Ok(None) };
+    Ok(account::of_session(&state.provider, &session.user_id).await?.map(|user| (session, user)))
+}
+
+pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, jar: CookieJar) -> Response {
+    let lang = lang_of(&headers);
+    let a = i18n_account::texts(lang);
+    // After a redirect: what was just done.
+    let notice = (uri.query() == Some("changed=password")).then_some(a.password_changed_text);
+    match signed_in(&state, &jar).await {
+        Ok(Some((_, account))) => home(&state, lang, jar, &account, Feedback { notice, ..Feedback::default() }).await,
+        Ok(None) => login_form(&state, lang, jar, "", false, None),
+        Err(e) => state.views.error(&e.into(), lang),
+    }
+}
+
+/// A checked form of a signed-in resident, or the response to send instead.
+async fn checked(
+    state: &AppState,
+    headers: &HeaderMap,
+    jar: &CookieJar,
+    body: &Bytes,
+) -> Result<(Params, session::Session, User), Response> {
+    let lang = lang_of(headers);
+    let fields = match form(headers, body) {
+        Ok(f) if csrf::verify(jar, state.provider.config.is_https(), f.get("csrf")) => f,
+        Ok(_) => return Err(state.views.error(&PageError::expired(), lang)),
+        Err(e) => return Err(state.views.error(&PageError::bad_request(e.description), lang)),
+    };
+    match signed_in(state, jar).await {
+        Ok(Some((session, account))) => Ok((fields, session, account)),
+        Ok(None) => Err(redirect("/account")),
+        Err(e) => Err(state.views.error(&e.into(), lang)),
+    }
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let provider = &state.provider;
+    let fields = match form(&headers, &body) {
+        Ok(f) if csrf::verify(&jar, provider.config.is_https(), f.get("csrf")) => f,
+        Ok(_) => return state.views.error(&PageError::expired(), lang),
+        Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
+    };
+    let (email, password) = (fields.get("email").unwrap_or_default(), fields.get("password").unwrap_or_default());
+    let ip = state.client_ip(peer, &headers);
+    let store = &provider.ephemeral;
+    match rate_limit::wait_seconds(store, email, ip, provider.now()).await {
+        Ok(0) => {}
+        Ok(wait) => return login_form(&state, lang, jar, email, false, Some(wait)),
+        Err(e) => return internal(&state, lang, e),
+    }
+    let account = match user::authenticate(&provider.db, &provider.passwords, email, password).await {
+        Ok(account) => account,
+        Err(LoginError::InvalidCredentials) => {
+            return match rate_limit::record_failure(store, email, ip, provider.now()).await {
+                Ok(0) => login_form(&state, lang, jar, email, true, None),
+                Ok(wait) => login_form(&state, lang, jar, email, false, Some(wait)),
+                Err(e) => internal(&state, lang, e),
+            };
+        }
+        Err(e) => return internal(&state, lang, e),
+    };
+    if let Err(e) = rate_limit::record_success(store, email, ip).await {
+        return internal(&state, lang, e);
+    }
+    start_session(&state, lang, jar, &account.id, "/account").await
+}
+
+/// A new session for this browser (a new id: no fixation), then `to`.
+async fn start_session(state: &AppState, lang: &str, jar: CookieJar, user_id: &str, to: &str) -> Response {
+    let provider = &state.provider;
+    let started = session::start(
+        &provider.ephemeral,
+        user_id,
+        ACR_BASIC,
+        &[AMR_PASSWORD],
+        provider.now(),
+        &provider.config.lifetimes,
+    )
+    .await;
+    match started {
+        Ok((cookie, _)) => {
+            (jar.add(cookies::build(cookies::SESSION, cookie, provider.config.is_https())), redirect(to))
+                .into_response()
+        }
+        Err(e) => internal(state, lang, e),
+    }
+}
+
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (_, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a: &AccountTexts = i18n_account::texts(lang);
+    if !account.email_verified {
+        let sent = async {
+            let link = signup::verification_link(&state.provider, &account.id, &account.email)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mail = crate::mail::compose::compose(
+                &account.email,
+                crate::mail::compose::Template::VerifyEmail { link: &link },
+            )
+            .map_err(|e| e.to_string())?;
+            state.provider.mailer.send(mail).await.map_err(|e| e.to_string())
+        };
+        if let Err(e) = sent.await {
+            tracing::error!(error = %e, "verification mail not sent");
+            return home(&state, lang, jar, &account, Feedback { error: Some(a.mail_failed), ..Feedback::default() })
+                .await;
+        }
+    }
+    home(&state, lang, jar, &account, Feedback { notice: Some(a.resend_done), ..Feedback::default() }).await
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a = i18n_account::texts(lang);
+    let current = fields.get("current_password").unwrap_or_default();
+    let new = fields.get("new_password").unwrap_or_default();
+    let refused = |error, field| Feedback { error: Some(error), field, ..Feedback::default() };
+    match account::change_password(&state.provider, &account, current, new).await {
+        Ok(()) => {
+            // Every session ends (each service is told); this browser gets a new one.
+            if let Err(e) = crate::oauth::logout::end_all_sessions(&state.provider, &account.id).await {
+                return state.views.error(&e, lang);
+            }
+            start_session(&state, lang, jar, &account.id, "/account?changed=password").await
+        }
+        Err(AccountError::WrongPassword) => {
+            home(&state, lang, jar, &account, refused(a.wrong_password, "current_password")).await
+        }
+        Err(AccountError::WeakPassword(w)) => {
+            home(&state, lang, jar, &account, refused(a.weakness(w), "new_password")).await
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (_, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    if let Err(e) = crate::oauth::logout::end_all_sessions(&state.provider, &account.id).await {
+        return state.views.error(&e, lang);
+    }
+    let a = i18n_account::texts(lang);
+    let jar = jar.add(cookies::removal(cookies::SESSION, state.provider.config.is_https()));
+    let ctx = context! { title => a.account_title, text => a.signed_out_everywhere_text };
+    (jar, state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))).into_response()
+}
+
+pub async fn export(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
+    let lang = lang_of(&headers);
+    let account = match signed_in(&state, &jar).await {
+        Ok(Some((_, account))) => account,
+        Ok(None) => return redirect("/account"),
+        Err(e) => return state.views.error(&e.into(), lang),
+    };
+    match account::export(&state.provider, &account).await {
+        Ok(data) => {
+            let mut response = axum::Json(data).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"grandlyon-connect.json\""),
+            );
+            response
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
+pub async fn delete(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a = i18n_account::texts(lang);
+    let provider = &state.provider;
+    let password = fields.get("password").unwrap_or_default();
+    // The password first: sessions end only for a confirmed deletion.
+    match account::delete(provider, &account, password).await {
+        Ok(()) => {}
+        Err(AccountError::WrongPassword) => {
+            let feedback = Feedback { error: Some(a.wrong_password), field: "delete_password", ..Feedback::default() };
+            return home(&state, lang, jar, &account, feedback).await;
+        }
+        Err(e) => return internal(&state, lang, e),
+    }
+    if let Err(e) = crate::oauth::logout::end_all_sessions(provider, &account.id).await {
+        return state.views.error(&e, lang);
+    }
+    let jar = jar.add(cookies::removal(cookies::SESSION, provider.config.is_https()));
+    let ctx = context! { title => a.delete_title, text => a.deleted_text };
+    (jar, state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))).into_response()
+}
