@@ -18,7 +18,7 @@ use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
-use super::pages::{account, account_home, consent, lang_of, login, logout, public};
+use super::pages::{account, account_home, consent, lang_of, login, logout, public, second_factor};
 use crate::oauth::discovery::paths;
 
 /// Largest request body accepted (forms and tokens are small).
@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/consent/{interaction}", get(consent::get).post(consent::post))
         .route("/signup", get(account::signup_get).post(account::signup_post))
         .route("/verify-email", get(account::verify_email))
+        .route("/login/second-factor", get(second_factor::get).post(second_factor::post))
         .route("/account", get(account_home::get))
         .route("/account/login", post(account_home::login))
         .route("/account/verification", post(account_home::resend_verification))
@@ -55,6 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/account/sign-out-everywhere", post(account_home::sign_out_everywhere))
         .route("/account/export", get(account_home::export))
         .route("/account/delete", post(account_home::delete))
+        .route("/account/totp", post(account_home::totp_start))
+        .route("/account/totp/confirm", post(account_home::totp_confirm))
+        .route("/account/totp/disable", post(account_home::totp_disable))
         .route("/accessibilite", get(public::accessibility))
         .route("/mentions-legales", get(public::legal))
         .route("/confidentialite", get(public::privacy))

@@ -57,6 +57,7 @@ impl Views {
         template!(env, "account/message.html");
         template!(env, "account/login.html");
         template!(env, "account/home.html");
+        template!(env, "account/second_factor.html");
         template!(env, "public/accessibility.html");
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
@@ -75,6 +76,7 @@ impl Views {
             "account/message.html",
             "account/login.html",
             "account/home.html",
+            "account/second_factor.html",
             "public/accessibility.html",
             "public/legal.html",
             "public/privacy.html",

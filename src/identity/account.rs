@@ -78,6 +78,12 @@ pub async fn delete(provider: &Provider, account: &User, password: &str) -> Resu
     Ok(())
 }
 
+/// Removes the second factor after checking the password.
+pub async fn remove_second_factor(provider: &Provider, account: &User, password: &str) -> Result<(), AccountError> {
+    confirm_password(provider, account, password).await?;
+    super::mfa::remove(provider, &account.id).await.map_err(|e| AccountError::Internal(e.to_string()))
+}
+
 /// The account a session belongs to, if it is still active.
 pub async fn of_session(provider: &Provider, user_id: &str) -> Result<Option<User>, StoreError> {
     Ok(user::find(&provider.db, user_id).await?.filter(|u| !u.disabled))

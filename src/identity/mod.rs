@@ -1,18 +1,24 @@
 //! Residents and how they prove who they are: accounts, passwords, the SSO session.
 
 pub mod account;
+pub mod mfa;
 pub mod password;
 pub mod password_policy;
 pub mod rate_limit;
 pub mod recovery;
 pub mod session;
 pub mod signup;
+pub mod totp;
 pub mod user;
 
-/// The authentication context of a password login (one factor). The accounts issue adds
-/// `glc:mfa`; FranceConnect logins carry FranceConnect's `eidas1`.
+/// The authentication context of a password login (one factor); FranceConnect logins will
+/// carry FranceConnect's `eidas1`.
 pub const ACR_BASIC: &str = "glc:basic";
 /// RFC 8176 authentication method reference for a password.
 pub const AMR_PASSWORD: &str = "pwd";
+/// A password and a second factor (an authenticator app's code, or a recovery code).
+pub const ACR_MFA: &str = "glc:mfa";
+/// RFC 8176: a one-time password.
+pub const AMR_OTP: &str = "otp";
 /// Every `acr` value this provider can currently satisfy (advertised in discovery).
-pub const ACR_VALUES_SUPPORTED: [&str; 1] = [ACR_BASIC];
+pub const ACR_VALUES_SUPPORTED: [&str; 2] = [ACR_BASIC, ACR_MFA];

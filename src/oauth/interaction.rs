@@ -112,6 +112,20 @@ pub async fn next_step(
         Some(_) | None if request.prompt.none => return refuse(ErrorCode::LoginRequired, "the resident must log in"),
         _ => return Ok(Step::Login),
     };
+    // A client asking for multi-factor gets a new login with the second factor from a resident
+    // who has one (a resident without one goes on with the password alone).
+    let wants_mfa = request.acr_values.iter().any(|v| v == crate::identity::ACR_MFA)
+        || request.claims.essential_acr_values().is_some_and(|v| v.iter().any(|a| a == crate::identity::ACR_MFA));
+    if wants_mfa
+        && session.acr != crate::identity::ACR_MFA
+        && !authenticated_here
+        && crate::identity::mfa::is_enrolled(provider, &session.user_id).await.map_err(|_| OAuthError::unavailable())?
+    {
+        if request.prompt.none {
+            return refuse(ErrorCode::InteractionRequired, "the client asks for a second factor");
+        }
+        return Ok(Step::Login);
+    }
     if let Some(values) = request.claims.essential_acr_values()
         && !values.contains(&session.acr)
     {
@@ -163,12 +177,13 @@ pub async fn authenticated(
     interaction: &mut Interaction,
     client: &Client,
     user_id: &str,
+    how: Authentication<'_>,
 ) -> Result<(String, Step), OAuthError> {
     let (cookie_value, session) = crate::identity::session::start(
         &provider.ephemeral,
         user_id,
-        crate::identity::ACR_BASIC,
-        &[crate::identity::AMR_PASSWORD],
+        how.acr,
+        how.amr,
         provider.now(),
         &provider.config.lifetimes,
     )
@@ -177,6 +192,22 @@ pub async fn authenticated(
     save(provider, id, interaction).await?;
     let step = next_step(provider, client, &interaction.request, Some(&session), true, false).await?;
     Ok((cookie_value, step))
+}
+
+/// How the resident just authenticated (OIDC `acr`, RFC 8176 `amr`).
+#[derive(Debug, Clone, Copy)]
+pub struct Authentication<'a> {
+    pub acr: &'a str,
+    pub amr: &'a [&'a str],
+}
+
+impl Authentication<'static> {
+    pub const PASSWORD: Authentication<'static> =
+        Authentication { acr: crate::identity::ACR_BASIC, amr: &[crate::identity::AMR_PASSWORD] };
+    pub const PASSWORD_AND_OTP: Authentication<'static> = Authentication {
+        acr: crate::identity::ACR_MFA,
+        amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_OTP],
+    };
 }
 
 /// The resident's answer on the consent page.

@@ -17,6 +17,7 @@ pub mod grants;
 pub mod initial_access_tokens;
 pub mod partners;
 pub mod refresh_tokens;
+pub mod second_factors;
 pub mod users;
 
 use std::str::FromStr;

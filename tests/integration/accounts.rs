@@ -340,3 +340,90 @@ async fn deleting_the_account_needs_its_password_and_erases_it() {
         Browser::new(&server).post_form(&server.url("/account/delete"), &[("csrf", "x"), ("password", PASSWORD)]).await;
     assert_eq!(forged.status(), 400);
 }
+
+/// The key shown on the account page while a second factor is set up.
+fn shown_secret(page: &Landing) -> Vec<u8> {
+    let html = page.html();
+    let start = html.find("<code id=\"totp-secret\">").expect("a key on the page") + 23;
+    let secret = &html[start..start + html[start..].find('<').unwrap()];
+    glc::identity::totp::from_base32(secret).unwrap()
+}
+
+#[tokio::test]
+async fn a_second_factor_is_set_up_on_the_account_page_then_asked_at_every_login() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let browser = Browser::new(&server);
+    let home = account_home(&server, &browser, PASSWORD).await;
+    let setup = browser.submit_to(&home, "/account/totp", &[]).await;
+    let secret = shown_secret(&setup);
+    let now = server.provider.now();
+    let wrong = browser.submit_to(&setup, "/account/totp/confirm", &[("code", "000000")]).await;
+    assert_eq!(wrong.status(), 400, "a wrong first code");
+    let secret_again = shown_secret(&wrong);
+    assert_ne!(secret, secret_again, "a fresh key to add again");
+    let code = glc::identity::totp::code(&secret_again, now);
+    let enrolled = browser.submit_to(&wrong, "/account/totp/confirm", &[("code", &code)]).await;
+    assert_eq!(enrolled.status(), 200, "{}", enrolled.html());
+    let codes: Vec<String> =
+        enrolled.html().split("<li><code>").skip(1).map(|c| c.split('<').next().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 10, "ten recovery codes, shown once");
+
+    // A login through a service: password, then the app's code (a new step: a code is used once).
+    server.clock.advance(30);
+    let login = |code: String| {
+        let (server, client) = (&server, &client);
+        async move {
+            let browser = Browser::new(server);
+            let page = browser.open(&server.authorize_url(client, &[])).await;
+            let second = browser.login(&page, "camille@lyon.fr", PASSWORD).await;
+            assert!(second.html().contains("Double authentification"), "{}", second.html());
+            let after = browser.submit(&second, &[("code", &code)]).await;
+            (browser, after)
+        }
+    };
+    let (_, refused) = login("123456".to_owned()).await;
+    assert_eq!(refused.status(), 400);
+    let (browser2, consent) = login(glc::identity::totp::code(&secret_again, server.provider.now())).await;
+    assert!(consent.is_consent_page(), "{}", consent.html());
+    let callback = browser2.submit(&consent, &[("decision", "allow")]).await.callback();
+    let (status, tokens) = server.redeem(&client, &callback["code"], &[]).await;
+    assert_eq!(status, 200);
+    let id_token = crate::support::jwt_claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_token["acr"], "glc:mfa");
+    assert_eq!(id_token["amr"], serde_json::json!(["pwd", "otp"]));
+    // The same code again (same step): refused.
+    let (_, replayed) = login(glc::identity::totp::code(&secret_again, server.provider.now())).await;
+    assert_eq!(replayed.status(), 400, "a code works once");
+    // A recovery code, once.
+    let (_, with_recovery) = login(codes[0].clone()).await;
+    assert!(with_recovery.is_consent_page() || matches!(with_recovery, Landing::Redirect(_)));
+    let (_, again) = login(codes[0].clone()).await;
+    assert_eq!(again.status(), 400, "a recovery code works once");
+
+    // The session from before the second factor existed is a password-only one: a service asking
+    // for multi-factor gets a new login, and prompt=none cannot give it.
+    let step_up = browser.open(&server.authorize_url(&client, &[("acr_values", "glc:mfa")])).await;
+    assert!(step_up.is_login_page(), "step-up");
+    let silent = browser.open(&server.authorize_url(&client, &[("acr_values", "glc:mfa"), ("prompt", "none")])).await;
+    assert_eq!(silent.callback()["error"], "interaction_required");
+
+    // The account page's own sign-in asks for it too.
+    let fresh = Browser::new(&server);
+    let form = fresh.open(&server.url("/account")).await;
+    let second =
+        fresh.submit_to(&form, "/account/login", &[("email", "camille@lyon.fr"), ("password", PASSWORD)]).await;
+    assert!(second.html().contains("Double authentification"));
+    let home = fresh.submit(&second, &[("code", &codes[1])]).await;
+    assert!(home.html().contains("La double authentification est activée"), "{}", home.html());
+    let off = fresh.submit_to(&home, "/account/totp/disable", &[("password", PASSWORD)]).await;
+    assert!(off.html().contains("désactivée"));
+    let (_, page) = {
+        let b = Browser::new(&server);
+        let page = b.open(&server.authorize_url(&client, &[])).await;
+        let after = b.login(&page, "camille@lyon.fr", PASSWORD).await;
+        (b, after)
+    };
+    assert!(matches!(page, Landing::Redirect(_)), "off again: the password alone signs in ({page:?})");
+}

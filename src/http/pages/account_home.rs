@@ -12,6 +12,7 @@ use axum_extra::extract::CookieJar;
 use minijinja::context;
 
 use super::response::redirect;
+use super::second_factor;
 use super::{current_session, lang_of};
 use crate::http::i18n_account::{self, AccountTexts};
 use crate::http::request::form;
@@ -19,8 +20,9 @@ use crate::http::views::csp;
 use crate::http::{AppState, cookies, csrf};
 use crate::identity::account::{self, AccountError};
 use crate::identity::user::{self, LoginError, User};
-use crate::identity::{ACR_BASIC, AMR_PASSWORD, rate_limit, session, signup};
+use crate::identity::{mfa, rate_limit, session, signup};
 use crate::oauth::error::{OAuthError, PageError};
+use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
 
 fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response {
@@ -34,6 +36,10 @@ struct Feedback<'a> {
     notice: Option<&'a str>,
     error: Option<&'a str>,
     field: &'a str,
+    /// A second factor being set up: its key and link.
+    enrolment: Option<mfa::Enrolment>,
+    /// Just enrolled: the recovery codes, shown this once.
+    recovery_codes: Option<Vec<String>>,
 }
 
 async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feedback: Feedback<'_>) -> Response {
@@ -44,10 +50,15 @@ async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feed
             Ok(s) => s.len(),
             Err(e) => return internal(state, lang, e),
         };
+    let totp = match mfa::is_enrolled(provider, &account.id).await {
+        Ok(enrolled) => enrolled,
+        Err(e) => return internal(state, lang, e),
+    };
     let status = if feedback.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let ctx = context! {
         csrf, email => &account.email, name => account.full_name(), verified => account.email_verified, sessions,
-        notice => feedback.notice, error => feedback.error, error_field => feedback.field,
+        notice => feedback.notice, error => feedback.error, error_field => feedback.field, totp,
+        enrolment => feedback.enrolment.map(minijinja::value::Serde), recovery_codes => feedback.recovery_codes,
     };
     (jar, state.views.page(status, "account/home.html", lang, ctx, csp(None, None))).into_response()
 }
@@ -133,21 +144,26 @@ pub async fn login(
     if let Err(e) = rate_limit::record_success(store, email, ip).await {
         return internal(&state, lang, e);
     }
-    start_session(&state, lang, jar, &account.id, "/account").await
+    match mfa::is_enrolled(provider, &account.id).await {
+        Ok(false) => start_session(&state, lang, jar, &account.id, Authentication::PASSWORD, "/account").await,
+        Ok(true) => second_factor::ask(&state, jar, &account.id, second_factor::Resume::Account, lang).await,
+        Err(e) => internal(&state, lang, e),
+    }
 }
 
 /// A new session for this browser (a new id: no fixation), then `to`.
-async fn start_session(state: &AppState, lang: &str, jar: CookieJar, user_id: &str, to: &str) -> Response {
+pub(super) async fn start_session(
+    state: &AppState,
+    lang: &str,
+    jar: CookieJar,
+    user_id: &str,
+    how: Authentication<'_>,
+    to: &str,
+) -> Response {
     let provider = &state.provider;
-    let started = session::start(
-        &provider.ephemeral,
-        user_id,
-        ACR_BASIC,
-        &[AMR_PASSWORD],
-        provider.now(),
-        &provider.config.lifetimes,
-    )
-    .await;
+    let started =
+        session::start(&provider.ephemeral, user_id, how.acr, how.amr, provider.now(), &provider.config.lifetimes)
+            .await;
     match started {
         Ok((cookie, _)) => {
             (jar.add(cookies::build(cookies::SESSION, cookie, provider.config.is_https())), redirect(to))
@@ -211,7 +227,7 @@ pub async fn change_password(
             if let Err(e) = crate::oauth::logout::end_all_sessions(&state.provider, &account.id).await {
                 return state.views.error(&e, lang);
             }
-            start_session(&state, lang, jar, &account.id, "/account?changed=password").await
+            start_session(&state, lang, jar, &account.id, Authentication::PASSWORD, "/account?changed=password").await
         }
         Err(AccountError::WrongPassword) => {
             home(&state, lang, jar, &account, refused(a.wrong_password, "current_password")).await
@@ -289,4 +305,69 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap, jar: Cook
     let jar = jar.add(cookies::removal(cookies::SESSION, provider.config.is_https()));
     let ctx = context! { title => a.delete_title, text => a.deleted_text };
     (jar, state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))).into_response()
+}
+
+pub async fn totp_start(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let (_, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match mfa::start_enrolment(&state.provider, &account.id, &account.email).await {
+        Ok(enrolment) => {
+            home(&state, lang, jar, &account, Feedback { enrolment: Some(enrolment), ..Feedback::default() }).await
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
+pub async fn totp_confirm(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a = i18n_account::texts(lang);
+    match mfa::confirm_enrolment(&state.provider, &account.id, fields.get("code").unwrap_or_default()).await {
+        Ok(codes) => {
+            let feedback =
+                Feedback { notice: Some(a.totp_on_text), recovery_codes: Some(codes), ..Feedback::default() };
+            home(&state, lang, jar, &account, feedback).await
+        }
+        Err(mfa::MfaError::WrongCode | mfa::MfaError::NoEnrolment) => {
+            // Start again with a fresh key: the resident re-adds it in the app.
+            let enrolment = match mfa::start_enrolment(&state.provider, &account.id, &account.email).await {
+                Ok(enrolment) => enrolment,
+                Err(e) => return internal(&state, lang, e),
+            };
+            let feedback = Feedback {
+                error: Some(a.second_factor_failed),
+                field: "totp_code",
+                enrolment: Some(enrolment),
+                ..Feedback::default()
+            };
+            home(&state, lang, jar, &account, feedback).await
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
+pub async fn totp_disable(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a = i18n_account::texts(lang);
+    match account::remove_second_factor(&state.provider, &account, fields.get("password").unwrap_or_default()).await {
+        Ok(()) => {
+            home(&state, lang, jar, &account, Feedback { notice: Some(a.totp_disabled_text), ..Feedback::default() })
+                .await
+        }
+        Err(AccountError::WrongPassword) => {
+            let feedback = Feedback { error: Some(a.wrong_password), field: "totp_password", ..Feedback::default() };
+            home(&state, lang, jar, &account, feedback).await
+        }
+        Err(e) => internal(&state, lang, e),
+    }
 }

@@ -10,15 +10,17 @@ use axum_extra::extract::CookieJar;
 use minijinja::context;
 
 use super::response::{deliver, redirect};
+use super::second_factor;
 use super::{flow_binding, lang_of};
 use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies};
+use crate::identity::mfa;
 use crate::identity::rate_limit;
 use crate::identity::user::{self, LoginError};
 use crate::oauth::client::{self, Client};
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
-use crate::oauth::interaction::{self, Interaction, Step};
+use crate::oauth::interaction::{self, Authentication, Interaction, Step};
 use crate::oauth::response::AuthorizationResponse;
 use crate::{secrets, telemetry};
 
@@ -110,7 +112,7 @@ pub async fn post(
     body: Bytes,
 ) -> Response {
     let lang = lang_of(&headers);
-    let (mut interaction, client) = match resume(&state, &id, &jar).await {
+    let (interaction, client) = match resume(&state, &id, &jar).await {
         Ok(found) => found,
         Err(e) => return state.views.error(&e, lang),
     };
@@ -154,7 +156,34 @@ pub async fn post(
             return state.views.error(&OAuthError::server_error().into(), &interaction.locale);
         }
     };
-    let outcome = interaction::authenticated(provider, &id, &mut interaction, &client, &user.id);
+    // A resident with a second factor gives it on the next page before anything goes on.
+    match mfa::is_enrolled(provider, &user.id).await {
+        Ok(false) => {}
+        Ok(true) => {
+            let resume = second_factor::Resume::Interaction { id: id.clone() };
+            return second_factor::ask(&state, jar, &user.id, resume, &interaction.locale).await;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "second factor lookup failed");
+            return state.views.error(&OAuthError::unavailable().into(), &interaction.locale);
+        }
+    }
+    finish_login(&state, jar, &id, interaction, &client, &user.id, Authentication::PASSWORD).await
+}
+
+/// The resident is authenticated within interaction `id`: a new session, then consent or the
+/// response to the client.
+pub(super) async fn finish_login(
+    state: &AppState,
+    jar: CookieJar,
+    id: &str,
+    mut interaction: Interaction,
+    client: &Client,
+    user_id: &str,
+    how: Authentication<'_>,
+) -> Response {
+    let provider = &state.provider;
+    let outcome = interaction::authenticated(provider, id, &mut interaction, client, user_id, how);
     let (cookie_value, step) = match outcome.await {
         Ok(done) => done,
         Err(e) => return state.views.error(&e.into(), &interaction.locale),
@@ -162,11 +191,11 @@ pub async fn post(
     let jar = jar.add(cookies::build(cookies::SESSION, cookie_value, provider.config.is_https()));
     match step {
         Step::Consent => (jar, redirect(&format!("/consent/{id}"))).into_response(),
-        Step::Login => (jar, render(&state, &id, &interaction, &client, email, true)).into_response(),
+        Step::Login => (jar, render(state, id, &interaction, client, "", true)).into_response(),
         Step::Respond(response) => {
-            let _ = interaction::finish(provider, &id).await;
+            let _ = interaction::finish(provider, id).await;
             let jar = jar.add(cookies::removal(cookies::FLOW, provider.config.is_https()));
-            (jar, deliver(&state, &response, &interaction.locale)).into_response()
+            (jar, deliver(state, &response, &interaction.locale)).into_response()
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod login;
 pub mod logout;
 pub mod public;
 pub mod response;
+pub mod second_factor;
 
 use axum::http::{HeaderMap, header};
 use axum_extra::extract::CookieJar;
