@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/account/sign-out-everywhere", post(account_home::sign_out_everywhere))
         .route("/account/export", get(account_home::export))
         .route("/account/delete", post(account_home::delete))
+        .route("/account/profile", post(account_home::update_profile))
+        .route("/account/email", post(account_home::change_email))
         .route("/account/totp", post(account_home::totp_start))
         .route("/account/totp/confirm", post(account_home::totp_confirm))
         .route("/account/totp/disable", post(account_home::totp_disable))

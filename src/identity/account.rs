@@ -16,6 +16,8 @@ pub enum AccountError {
     #[error(transparent)]
     WeakPassword(#[from] Weakness),
     #[error(transparent)]
+    Profile(ProfileError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
@@ -87,4 +89,103 @@ pub async fn remove_second_factor(provider: &Provider, account: &User, password:
 /// The account a session belongs to, if it is still active.
 pub async fn of_session(provider: &Provider, user_id: &str) -> Result<Option<User>, StoreError> {
     Ok(user::find(&provider.db, user_id).await?.filter(|u| !u.disabled))
+}
+
+/// What the resident may edit on their profile (certified data, later from FranceConnect, is not
+/// editable).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
+    pub given_name: String,
+    pub family_name: String,
+    /// "Nom d'usage": the name the resident goes by, given as `preferred_username`.
+    pub usage_name: String,
+    pub phone_number: String,
+    pub street_address: String,
+    pub postal_code: String,
+    pub locality: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("not a phone number")]
+    Phone,
+    #[error("a field is too long")]
+    TooLong,
+}
+
+/// A French or international number as E.164 (`04 72 00 00 00` → `+33472000000`).
+pub fn phone_e164(typed: &str) -> Result<String, ProfileError> {
+    let compact: String = typed.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    match compact.strip_prefix('+') {
+        Some(rest) if (8..=15).contains(&rest.len()) && digits(rest) => Ok(compact),
+        None if compact.len() == 10 && compact.starts_with('0') && digits(&compact) => {
+            Ok(format!("+33{}", &compact[1..]))
+        }
+        _ => Err(ProfileError::Phone),
+    }
+}
+
+pub async fn update_profile(provider: &Provider, account: &User, input: ProfileInput) -> Result<(), AccountError> {
+    let fields = [
+        &input.given_name,
+        &input.family_name,
+        &input.usage_name,
+        &input.street_address,
+        &input.postal_code,
+        &input.locality,
+    ];
+    if fields.iter().any(|f| f.chars().count() > 200) {
+        return Err(AccountError::Profile(ProfileError::TooLong));
+    }
+    let clean = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
+    let phone = match clean(&input.phone_number) {
+        Some(typed) => Some(phone_e164(&typed).map_err(AccountError::Profile)?),
+        None => None,
+    };
+    let address = (clean(&input.street_address).is_some()
+        || clean(&input.postal_code).is_some()
+        || clean(&input.locality).is_some())
+    .then(|| {
+        let parts: Vec<String> =
+            [&input.street_address, &format!("{} {}", input.postal_code.trim(), input.locality.trim())]
+                .iter()
+                .filter_map(|p| clean(p))
+                .collect();
+        json!({
+            "street_address": clean(&input.street_address),
+            "postal_code": clean(&input.postal_code),
+            "locality": clean(&input.locality),
+            "country": "France",
+            "formatted": parts.join("\n"),
+        })
+    });
+    let profile = user::Profile {
+        given_name: clean(&input.given_name),
+        family_name: clean(&input.family_name),
+        preferred_username: clean(&input.usage_name),
+        birthdate: account.birthdate.clone(),
+        gender: account.gender.clone(),
+        locale: account.locale.clone(),
+        phone_number: phone,
+        address,
+    };
+    user::update_profile(&provider.db, &account.id, profile, provider.now())
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_become_e164() {
+        assert_eq!(phone_e164("04 72 00 00 00").unwrap(), "+33472000000");
+        assert_eq!(phone_e164("06.12.34.56.78").unwrap(), "+33612345678");
+        assert_eq!(phone_e164("+44 20 7946 0000").unwrap(), "+442079460000");
+        assert!(phone_e164("12345").is_err());
+        assert!(phone_e164("04 72 00 00 0x").is_err());
+    }
 }

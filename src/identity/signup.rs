@@ -76,12 +76,33 @@ pub async fn verification_link(provider: &Provider, user_id: &str, email: &str) 
     Ok(provider.url(&format!("/verify-email?token={token}")))
 }
 
-/// Opens a verification link; returns whether it verified an address.
+/// Opens a verification link; returns whether it verified an address. A link sent to a new
+/// address (an address change on the account page) moves the account to it, unless another
+/// account took it meanwhile.
 pub async fn verify(provider: &Provider, token: &str) -> Result<bool, SignUpError> {
     if token.len() > 128 {
         return Ok(false);
     }
     let Taken::Value(value) = provider.ephemeral.take(&verification_key(token), 60).await? else { return Ok(false) };
     let Ok(link) = serde_json::from_str::<Verification>(&value) else { return Ok(false) };
-    Ok(users::verify_email(&provider.db, &link.user_id, &link.email, provider.now()).await?)
+    let now = provider.now();
+    let Some(account) = users::find_by_id(&provider.db, &link.user_id).await? else { return Ok(false) };
+    if account.email == link.email {
+        return Ok(users::verify_email(&provider.db, &link.user_id, &link.email, now).await?);
+    }
+    match users::change_email(&provider.db, &link.user_id, &link.email, now).await {
+        Ok(changed) => Ok(changed),
+        Err(StoreError::Conflict { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Starts an address change: a link to the new address (the account keeps the old one until
+/// it is opened). Nothing is said of an address already taken: the link simply fails.
+pub async fn request_email_change(provider: &Provider, user_id: &str, new_email: &str) -> Result<(), SignUpError> {
+    let email = user::normalize_email(new_email);
+    user::check_email(&email).map_err(|_| SignUpError::InvalidEmail)?;
+    let link = verification_link(provider, user_id, &email).await?;
+    let mail = compose(&email, Template::VerifyEmail { link: &link }).map_err(|e| SignUpError::Mail(e.to_string()))?;
+    provider.mailer.send(mail).await.map_err(|e| SignUpError::Mail(e.to_string()))
 }

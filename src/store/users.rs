@@ -137,3 +137,11 @@ pub async fn delete(db: &Db, id: &str) -> StoreResult<bool> {
     let n = on_pool!(db, pool => sqlx::query(SQL).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Moves the account to a new, verified address (its owner opened the link sent there). A
+/// conflict means another account took the address meanwhile.
+pub async fn change_email(db: &Db, id: &str, email: &str, now: i64) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE users SET email = $1, email_verified = TRUE, updated_at = $2 WHERE id = $3";
+    let n = on_pool!(db, pool => sqlx::query(SQL).bind(email).bind(now).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

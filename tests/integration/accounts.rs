@@ -427,3 +427,49 @@ async fn a_second_factor_is_set_up_on_the_account_page_then_asked_at_every_login
     };
     assert!(matches!(page, Landing::Redirect(_)), "off again: the password alone signs in ({page:?})");
 }
+
+#[tokio::test]
+async fn the_resident_edits_their_details_and_moves_to_a_new_address_by_link() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    server.resident("taken@lyon.fr").await;
+    let browser = Browser::new(&server);
+    let home = account_home(&server, &browser, PASSWORD).await;
+    let refused = browser.submit_to(&home, "/account/profile", &[("phone_number", "12 34")]).await;
+    assert_eq!(refused.status(), 400);
+    let phone = refused.html().split("<input").find(|i| i.contains("id=\"phone_number\"")).unwrap().to_owned();
+    assert!(phone.contains("aria-invalid=\"true\""), "{phone}");
+    let fields = [
+        ("given_name", "Camille"),
+        ("family_name", "Martin"),
+        ("usage_name", "Camille Durand"),
+        ("phone_number", "04 72 00 00 00"),
+        ("street_address", "20 rue du Lac"),
+        ("postal_code", "69003"),
+        ("locality", "Lyon"),
+    ];
+    let saved = browser.submit_to(&refused, "/account/profile", &fields).await;
+    assert!(saved.html().contains("Vos informations sont enregistrées"), "{}", saved.html());
+    let account =
+        glc::identity::user::find_by_id_or_email(&server.provider.db, "camille@lyon.fr").await.unwrap().unwrap();
+    assert_eq!(account.phone_number.as_deref(), Some("+33472000000"));
+    assert_eq!(account.preferred_username.as_deref(), Some("Camille Durand"));
+    assert_eq!(account.address.as_ref().unwrap()["formatted"], "20 rue du Lac\n69003 Lyon");
+    assert!(saved.html().contains("value=\"69003\""), "the form shows what is saved");
+
+    // A new address: the old one stays until the link sent to the new one is opened.
+    let asked = browser.submit_to(&saved, "/account/email", &[("email", "Camille.Martin@Bron.fr")]).await;
+    assert!(asked.html().contains("lien de confirmation a été envoyé"), "{}", asked.html());
+    let db = &server.provider.db;
+    assert!(glc::identity::user::find_by_id_or_email(db, "camille@lyon.fr").await.unwrap().is_some());
+    let link = server.mails_to("camille.martin@bron.fr")[0].link("/verify-email");
+    assert!(browser.open(&link).await.html().contains("Adresse confirmée"));
+    let moved = glc::identity::user::find(db, &account.id).await.unwrap().unwrap();
+    assert_eq!((moved.email.as_str(), moved.email_verified), ("camille.martin@bron.fr", true));
+    // An address another account holds: the link fails, nothing moves.
+    let home = browser.open(&server.url("/account")).await;
+    browser.submit_to(&home, "/account/email", &[("email", "taken@lyon.fr")]).await;
+    let link = server.mails_to("taken@lyon.fr").last().unwrap().link("/verify-email");
+    assert!(browser.open(&link).await.html().contains("plus valable"));
+    assert_eq!(glc::identity::user::find(db, &account.id).await.unwrap().unwrap().email, "camille.martin@bron.fr");
+}

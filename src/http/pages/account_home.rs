@@ -59,8 +59,17 @@ async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feed
         csrf, email => &account.email, name => account.full_name(), verified => account.email_verified, sessions,
         notice => feedback.notice, error => feedback.error, error_field => feedback.field, totp,
         enrolment => feedback.enrolment.map(minijinja::value::Serde), recovery_codes => feedback.recovery_codes,
+        given_name => &account.given_name, family_name => &account.family_name,
+        usage_name => &account.preferred_username, phone_number => &account.phone_number,
+        street_address => address_part(account, "street_address"), postal_code => address_part(account, "postal_code"),
+        locality => address_part(account, "locality"),
     };
     (jar, state.views.page(status, "account/home.html", lang, ctx, csp(None, None))).into_response()
+}
+
+/// One part of the resident's address claim, for the form.
+fn address_part(account: &User, part: &str) -> Option<String> {
+    account.address.as_ref()?.get(part)?.as_str().map(str::to_owned)
 }
 
 fn login_form(state: &AppState, lang: &str, jar: CookieJar, email: &str, failed: bool, wait: Option<i64>) -> Response {
@@ -367,6 +376,73 @@ pub async fn totp_disable(State(state): State<AppState>, headers: HeaderMap, jar
         Err(AccountError::WrongPassword) => {
             let feedback = Feedback { error: Some(a.wrong_password), field: "totp_password", ..Feedback::default() };
             home(&state, lang, jar, &account, feedback).await
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
+pub async fn update_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a = i18n_account::texts(lang);
+    let field = |name: &str| fields.get(name).unwrap_or_default().to_owned();
+    let input = account::ProfileInput {
+        given_name: field("given_name"),
+        family_name: field("family_name"),
+        usage_name: field("usage_name"),
+        phone_number: field("phone_number"),
+        street_address: field("street_address"),
+        postal_code: field("postal_code"),
+        locality: field("locality"),
+    };
+    let provider = &state.provider;
+    match account::update_profile(provider, &account, input).await {
+        Ok(()) => match account::of_session(provider, &account.id).await {
+            Ok(Some(updated)) => {
+                home(&state, lang, jar, &updated, Feedback { notice: Some(a.profile_saved), ..Feedback::default() })
+                    .await
+            }
+            Ok(None) => redirect("/account"),
+            Err(e) => internal(&state, lang, e),
+        },
+        Err(AccountError::Profile(account::ProfileError::Phone)) => {
+            let feedback = Feedback { error: Some(a.invalid_phone), field: "phone_number", ..Feedback::default() };
+            home(&state, lang, jar, &account, feedback).await
+        }
+        Err(AccountError::Profile(account::ProfileError::TooLong)) => {
+            home(&state, lang, jar, &account, Feedback { error: Some(a.too_long), ..Feedback::default() }).await
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
+pub async fn change_email(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let a = i18n_account::texts(lang);
+    match signup::request_email_change(&state.provider, &account.id, fields.get("email").unwrap_or_default()).await {
+        Ok(()) => {
+            home(&state, lang, jar, &account, Feedback { notice: Some(a.email_change_sent), ..Feedback::default() })
+                .await
+        }
+        Err(signup::SignUpError::InvalidEmail) => {
+            let feedback = Feedback { error: Some(a.invalid_email), field: "new_email", ..Feedback::default() };
+            home(&state, lang, jar, &account, feedback).await
+        }
+        Err(signup::SignUpError::Mail(e)) => {
+            tracing::error!(error = %e, "address change mail not sent");
+            home(&state, lang, jar, &account, Feedback { error: Some(a.mail_failed), ..Feedback::default() }).await
         }
         Err(e) => internal(&state, lang, e),
     }
