@@ -1,0 +1,63 @@
+// Accessibility audit of GrandLyon Connect's pages: axe-core (WCAG 2.1 A and AA rules) in
+// Debian's headless Chromium, through a real sign-in and consent, plus a check that no page
+// scrolls sideways at 320 px wide. Run by the Rust test `accessibility::…`; prints JSON.
+//
+//   node tests/browser/audit.mjs '{"base": "...", "authorize": "...", "email": "...", "password": "..."}'
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+const { base, authorize, email, password } = JSON.parse(process.argv[2]);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+// The pages' CSP forbids injected scripts: the audit's own script is let through.
+const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+const page = await context.newPage();
+const results = {};
+
+async function audit(name) {
+  await page.waitForLoadState('load');
+  await page.addScriptTag({ path: axePath });
+  const report = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  await page.setViewportSize({ width: 320, height: 640 });
+  const overflows = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  results[name] = {
+    url: page.url(),
+    overflows_at_320px: overflows,
+    violations: report.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })),
+  };
+}
+
+await page.goto(authorize);
+await audit('login');
+await page.fill('#email', email);
+await page.fill('#password', 'not the password');
+await page.click('form[method=post] button[type=submit]');
+await audit('login_error');
+await page.fill('#password', password);
+await page.click('form[method=post] button[type=submit]');
+await audit('consent');
+await page.goto(`${base}/authorize?client_id=unknown`);
+await audit('error');
+await page.goto(`${base}/signup`);
+await audit('signup');
+await page.goto(`${base}/password/forgot`);
+await audit('forgot');
+await page.goto(`${base}/account`);
+await audit('account');
+await page.goto(`${base}/accessibilite`);
+await audit('accessibility_statement');
+
+// A control page with a known violation (an image without text alternative): proves the audit
+// really runs and can fail.
+await page.setContent('<!doctype html><html lang="fr"><title>t</title><main><img src="x.png"></main></html>');
+await audit('control');
+
+console.log(JSON.stringify(results));
+await browser.close();

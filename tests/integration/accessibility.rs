@@ -1,0 +1,74 @@
+//! The accessibility audit: axe-core's WCAG 2.1 A and AA rules on the login (and its error),
+//! consent, error, sign-up, recovery, account and accessibility-statement pages, in Debian's
+//! headless Chromium, after a real sign-in; and no page may scroll sideways at 320 px. The
+//! script is `tests/browser/audit.mjs`; its two npm packages are installed on first run.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{PASSWORD, TestServer};
+
+fn browser_tools() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser"))
+}
+
+/// `npm ci` once (pinned by `package-lock.json`), never a silent skip.
+fn install_tools() {
+    if browser_tools().join("node_modules/axe-core").exists()
+        && browser_tools().join("node_modules/playwright-core").exists()
+    {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(browser_tools())
+        .status()
+        .expect("npm (Node.js) is needed for the accessibility audit");
+    assert!(status.success(), "npm ci failed in tests/browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_has_a_serious_or_critical_accessibility_violation() {
+    install_tools();
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let config = serde_json::json!({
+        "base": server.base,
+        "authorize": server.authorize_url(&client, &[("scope", "openid email profile")]),
+        "email": "camille@lyon.fr",
+        "password": PASSWORD,
+    });
+    let run = tokio::process::Command::new("node")
+        .arg(browser_tools().join("audit.mjs"))
+        .arg(config.to_string())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), run)
+        .await
+        .expect("the audit did not finish")
+        .expect("node is needed for the accessibility audit");
+    assert!(output.status.success(), "audit failed: {}", String::from_utf8_lossy(&output.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut pages = results.as_object().unwrap().clone();
+    let control = pages.remove("control").expect("the control page");
+    assert!(
+        control["violations"].as_array().unwrap().iter().any(|v| v["id"] == "image-alt"),
+        "the audit finds a known violation: {control}"
+    );
+    assert_eq!(pages.len(), 8, "every page audited: {results}");
+    assert!(results["consent"]["url"].as_str().unwrap().contains("/consent/"), "signed in for real: {results}");
+    assert!(results["account"]["url"].as_str().unwrap().ends_with("/account"));
+    let mut problems = Vec::new();
+    for (name, page) in &pages {
+        for violation in page["violations"].as_array().unwrap() {
+            if matches!(violation["impact"].as_str(), Some("serious" | "critical")) {
+                problems.push(format!("{name}: {violation}"));
+            }
+        }
+        if page["overflows_at_320px"] == true {
+            problems.push(format!("{name}: scrolls sideways at 320 px"));
+        }
+    }
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
