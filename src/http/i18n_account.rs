@@ -93,6 +93,11 @@ pub struct AccountTexts {
     pub new_email_label: &'static str,
     pub email_change_button: &'static str,
     pub email_change_sent: &'static str,
+    pub session_since: &'static str,
+    pub session_this_device: &'static str,
+    pub session_second_factor: &'static str,
+    pub session_end_button: &'static str,
+    pub session_ended: &'static str,
 }
 
 impl AccountTexts {
@@ -196,6 +201,11 @@ pub static FR: AccountTexts = AccountTexts {
     new_email_label: "Nouvelle adresse électronique",
     email_change_button: "Recevoir le lien de confirmation",
     email_change_sent: "Un lien de confirmation a été envoyé à la nouvelle adresse. Votre adresse actuelle reste utilisée jusqu'à ce que vous l'ouvriez.",
+    session_since: "Connecté depuis le",
+    session_this_device: "cet appareil",
+    session_second_factor: "avec double authentification",
+    session_end_button: "Déconnecter cette session",
+    session_ended: "La session a été fermée.",
 };
 
 pub static EN: AccountTexts = AccountTexts {
@@ -286,6 +296,11 @@ pub static EN: AccountTexts = AccountTexts {
     new_email_label: "New email address",
     email_change_button: "Send me the confirmation link",
     email_change_sent: "A confirmation link was sent to the new address. Your current address stays in use until you open it.",
+    session_since: "Signed in since",
+    session_this_device: "this device",
+    session_second_factor: "with two-step verification",
+    session_end_button: "Sign out this session",
+    session_ended: "The session was closed.",
 };
 
 pub fn texts(lang: &str) -> &'static AccountTexts {

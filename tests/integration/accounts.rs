@@ -473,3 +473,23 @@ async fn the_resident_edits_their_details_and_moves_to_a_new_address_by_link() {
     assert!(browser.open(&link).await.html().contains("plus valable"));
     assert_eq!(glc::identity::user::find(db, &account.id).await.unwrap().unwrap().email, "camille.martin@bron.fr");
 }
+
+#[tokio::test]
+async fn the_account_page_lists_each_session_and_ends_another_one() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let phone = Browser::new(&server);
+    server.tokens(&phone, &client, &[]).await;
+    let browser = Browser::new(&server);
+    let home = account_home(&server, &browser, PASSWORD).await;
+    let html = home.html();
+    assert_eq!(html.matches("Connecté depuis le").count(), 2, "{html}");
+    assert_eq!(html.matches("(cet appareil)").count(), 1);
+    let ended = browser.submit_to(&home, "/account/sessions/end", &[]).await;
+    assert!(ended.html().contains("La session a été fermée"), "{}", ended.html());
+    assert_eq!(ended.html().matches("Connecté depuis le").count(), 1, "only this device is left");
+    let callback = phone.open(&server.authorize_url(&client, &[("prompt", "none")])).await.callback();
+    assert_eq!(callback["error"], "login_required", "the other session really ended");
+    assert!(browser.open(&server.url("/account")).await.html().contains("Changer de mot de passe"), "not this one");
+}

@@ -42,14 +42,38 @@ struct Feedback<'a> {
     recovery_codes: Option<Vec<String>>,
 }
 
+/// One of the resident's sessions, as the page lists it.
+#[derive(serde::Serialize)]
+struct SessionLine {
+    sid: String,
+    since: String,
+    mfa: bool,
+    current: bool,
+}
+
 async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feedback: Feedback<'_>) -> Response {
     let provider = &state.provider;
+    let current = match current_session(state, &jar).await {
+        Ok(session) => session.map(|s| s.sid),
+        Err(e) => return internal(state, lang, e),
+    };
     let (jar, csrf) = csrf::token(jar, provider.config.is_https());
-    let sessions =
-        match session::of_user(&provider.ephemeral, &account.id, provider.now(), &provider.config.lifetimes).await {
-            Ok(s) => s.len(),
-            Err(e) => return internal(state, lang, e),
-        };
+    let lifetimes = &provider.config.lifetimes;
+    let sessions = match session::of_user(&provider.ephemeral, &account.id, provider.now(), lifetimes).await {
+        Ok(mut all) => {
+            all.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+            all.into_iter()
+                .map(|s| SessionLine {
+                    since: since(s.created_at),
+                    mfa: s.acr == crate::identity::ACR_MFA,
+                    current: current.as_deref() == Some(s.sid.as_str()),
+                    sid: s.sid,
+                })
+                .collect::<Vec<_>>()
+        }
+        Err(e) => return internal(state, lang, e),
+    };
+    let sessions = minijinja::value::Serde(sessions);
     let totp = match mfa::is_enrolled(provider, &account.id).await {
         Ok(enrolled) => enrolled,
         Err(e) => return internal(state, lang, e),
@@ -65,6 +89,12 @@ async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feed
         locality => address_part(account, "locality"),
     };
     (jar, state.views.page(status, "account/home.html", lang, ctx, csp(None, None))).into_response()
+}
+
+/// `28/11/2026 18:30` (UTC) for a session's start.
+fn since(unix: i64) -> String {
+    let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
 
 /// One part of the resident's address claim, for the form.
@@ -446,4 +476,27 @@ pub async fn change_email(State(state): State<AppState>, headers: HeaderMap, jar
         }
         Err(e) => internal(&state, lang, e),
     }
+}
+
+/// Ends one of the resident's other sessions (each of its services told by back-channel).
+pub async fn end_session(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let provider = &state.provider;
+    let sid = fields.get("sid").unwrap_or_default();
+    let lifetimes = &provider.config.lifetimes;
+    let sessions = match session::of_user(&provider.ephemeral, &account.id, provider.now(), lifetimes).await {
+        Ok(all) => all,
+        Err(e) => return internal(&state, lang, e),
+    };
+    if let Some(target) = sessions.iter().find(|s| s.sid == sid)
+        && let Err(e) = crate::oauth::logout::end(provider, target).await
+    {
+        return state.views.error(&e, lang);
+    }
+    let a = i18n_account::texts(lang);
+    home(&state, lang, jar, &account, Feedback { notice: Some(a.session_ended), ..Feedback::default() }).await
 }
