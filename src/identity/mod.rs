@@ -1,6 +1,7 @@
 //! Residents and how they prove who they are: accounts, passwords, the SSO session.
 
 pub mod account;
+pub mod login;
 pub mod mfa;
 pub mod password;
 pub mod password_policy;

@@ -19,8 +19,9 @@ use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies, csrf};
 use crate::identity::account::{self, AccountError};
-use crate::identity::user::{self, LoginError, User};
-use crate::identity::{mfa, rate_limit, session, signup};
+use crate::identity::login::{self, LoginFailure};
+use crate::identity::user::User;
+use crate::identity::{mfa, session, signup};
 use crate::oauth::error::{OAuthError, PageError};
 use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
@@ -163,26 +164,12 @@ pub async fn login(
     };
     let (email, password) = (fields.get("email").unwrap_or_default(), fields.get("password").unwrap_or_default());
     let ip = state.client_ip(peer, &headers);
-    let store = &provider.ephemeral;
-    match rate_limit::wait_seconds(store, email, ip, provider.now()).await {
-        Ok(0) => {}
-        Ok(wait) => return login_form(&state, lang, jar, email, false, Some(wait)),
-        Err(e) => return internal(&state, lang, e),
-    }
-    let account = match user::authenticate(&provider.db, &provider.passwords, email, password).await {
+    let account = match login::with_password(provider, email, password, ip).await {
         Ok(account) => account,
-        Err(LoginError::InvalidCredentials) => {
-            return match rate_limit::record_failure(store, email, ip, provider.now()).await {
-                Ok(0) => login_form(&state, lang, jar, email, true, None),
-                Ok(wait) => login_form(&state, lang, jar, email, false, Some(wait)),
-                Err(e) => internal(&state, lang, e),
-            };
-        }
+        Err(LoginFailure::Wrong) => return login_form(&state, lang, jar, email, true, None),
+        Err(LoginFailure::Throttled(wait)) => return login_form(&state, lang, jar, email, false, Some(wait)),
         Err(e) => return internal(&state, lang, e),
     };
-    if let Err(e) = rate_limit::record_success(store, email, ip).await {
-        return internal(&state, lang, e);
-    }
     match mfa::is_enrolled(provider, &account.id).await {
         Ok(false) => start_session(&state, lang, jar, &account.id, Authentication::PASSWORD, "/account").await,
         Ok(true) => second_factor::ask(&state, jar, &account.id, second_factor::Resume::Account, lang).await,

@@ -15,9 +15,8 @@ use super::{flow_binding, lang_of};
 use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies};
+use crate::identity::login::{self, LoginFailure};
 use crate::identity::mfa;
-use crate::identity::rate_limit;
-use crate::identity::user::{self, LoginError};
 use crate::oauth::client::{self, Client};
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
 use crate::oauth::interaction::{self, Authentication, Interaction, Step};
@@ -125,35 +124,22 @@ pub async fn post(
     let password = fields.get("password").unwrap_or_default();
     let provider = &state.provider;
     let ip = state.client_ip(peer, &headers);
-    let throttle = &provider.ephemeral;
-    match rate_limit::wait_seconds(throttle, email, ip, provider.now()).await {
-        Ok(0) => {}
-        Ok(wait) => {
+    let user = match login::with_password(provider, email, password, ip).await {
+        Ok(user) => {
+            telemetry::login("password", "success");
+            user
+        }
+        Err(LoginFailure::Wrong) => {
+            telemetry::login("password", "failure");
+            return render(&state, &id, &interaction, &client, email, true);
+        }
+        Err(LoginFailure::Throttled(wait)) => {
             telemetry::login("password", "throttled");
             return render_throttled(&state, &id, &interaction, &client, email, wait);
         }
-        Err(e) => return state.views.error(&OAuthError::from(e).into(), &interaction.locale),
-    }
-    let user = match user::authenticate(&provider.db, &provider.passwords, email, password).await {
-        Ok(user) => {
-            telemetry::login("password", "success");
-            if let Err(e) = rate_limit::record_success(throttle, email, ip).await {
-                return state.views.error(&OAuthError::from(e).into(), &interaction.locale);
-            }
-            user
-        }
-        Err(LoginError::InvalidCredentials) => {
-            telemetry::login("password", "failure");
-            return match rate_limit::record_failure(throttle, email, ip, provider.now()).await {
-                Ok(0) => render(&state, &id, &interaction, &client, email, true),
-                Ok(wait) => render_throttled(&state, &id, &interaction, &client, email, wait),
-                Err(e) => state.views.error(&OAuthError::from(e).into(), &interaction.locale),
-            };
-        }
-        Err(LoginError::Store(e)) => return state.views.error(&e.into(), &interaction.locale),
-        Err(LoginError::Password(e)) => {
-            tracing::error!(error = %e, "password verification failed");
-            return state.views.error(&OAuthError::server_error().into(), &interaction.locale);
+        Err(LoginFailure::Unavailable(e)) => {
+            tracing::error!(error = %e, "password login failed");
+            return state.views.error(&OAuthError::unavailable().into(), &interaction.locale);
         }
     };
     // A resident with a second factor gives it on the next page before anything goes on.

@@ -18,7 +18,7 @@ use super::{account_home, login};
 use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies};
-use crate::identity::{mfa, rate_limit};
+use crate::identity::login::{LoginFailure, with_second_factor};
 use crate::oauth::error::{OAuthError, PageError};
 use crate::oauth::interaction::Authentication;
 use crate::secrets;
@@ -105,28 +105,19 @@ pub async fn post(
     };
     let provider = &state.provider;
     let ip = state.client_ip(peer, &headers);
-    let throttle_key = format!("mfa:{}", pending.user_id);
-    let store = &provider.ephemeral;
-    match rate_limit::wait_seconds(store, &throttle_key, ip, provider.now()).await {
-        Ok(0) => {}
-        Ok(wait) => return form_page(&state, &pending, StatusCode::TOO_MANY_REQUESTS, false, Some(wait)),
-        Err(e) => return state.views.error(&OAuthError::from(e).into(), lang),
-    }
-    match mfa::verify(provider, &pending.user_id, fields.get("code").unwrap_or_default()).await {
+    let code = fields.get("code").unwrap_or_default();
+    match with_second_factor(provider, &pending.user_id, code, ip).await {
         Ok(()) => {}
-        Err(mfa::MfaError::WrongCode) => {
-            return match rate_limit::record_failure(store, &throttle_key, ip, provider.now()).await {
-                Ok(0) => form_page(&state, &pending, StatusCode::BAD_REQUEST, true, None),
-                Ok(wait) => form_page(&state, &pending, StatusCode::TOO_MANY_REQUESTS, false, Some(wait)),
-                Err(e) => state.views.error(&OAuthError::from(e).into(), lang),
-            };
+        Err(LoginFailure::Wrong) => return form_page(&state, &pending, StatusCode::BAD_REQUEST, true, None),
+        Err(LoginFailure::Throttled(wait)) => {
+            return form_page(&state, &pending, StatusCode::TOO_MANY_REQUESTS, false, Some(wait));
         }
-        Err(e) => {
+        Err(LoginFailure::Unavailable(e)) => {
             tracing::error!(error = %e, "second factor check failed");
             return state.views.error(&OAuthError::unavailable().into(), lang);
         }
     }
-    let _ = rate_limit::record_success(store, &throttle_key, ip).await;
+    let store = &provider.ephemeral;
     let _ = store.delete(&key(&cookie_value)).await;
     let jar = jar.add(cookies::removal(COOKIE, provider.config.is_https()));
     match pending.resume {
