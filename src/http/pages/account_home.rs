@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -128,23 +128,33 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
     }
 }
 
-/// A checked form of a signed-in resident, or the response to send instead.
-async fn checked(
-    state: &AppState,
-    headers: &HeaderMap,
-    jar: &CookieJar,
-    body: &Bytes,
-) -> Result<(Params, session::Session, User), Response> {
-    let lang = lang_of(headers);
-    let fields = match form(headers, body) {
-        Ok(f) if csrf::verify(jar, state.provider.config.is_https(), f.get("csrf")) => f,
-        Ok(_) => return Err(state.views.error(&PageError::expired(), lang)),
-        Err(e) => return Err(state.views.error(&PageError::bad_request(e.description), lang)),
-    };
-    match signed_in(state, jar).await {
-        Ok(Some((session, account))) => Ok((fields, session, account)),
-        Ok(None) => Err(redirect("/account")),
-        Err(e) => Err(state.views.error(&e.into(), lang)),
+/// A form posted by the signed-in resident of this browser, its CSRF token checked; otherwise
+/// the response to send instead (the sign-in for a browser without a session).
+pub struct AccountForm {
+    lang: &'static str,
+    jar: CookieJar,
+    fields: Params,
+    account: User,
+}
+
+impl FromRequest<AppState> for AccountForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let lang = lang_of(&headers);
+        let jar = CookieJar::from_headers(&headers);
+        let body = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let fields = match form(&headers, &body) {
+            Ok(f) if csrf::verify(&jar, state.provider.config.is_https(), f.get("csrf")) => f,
+            Ok(_) => return Err(state.views.error(&PageError::expired(), lang)),
+            Err(e) => return Err(state.views.error(&PageError::bad_request(e.description), lang)),
+        };
+        match signed_in(state, &jar).await {
+            Ok(Some((_, account))) => Ok(AccountForm { lang, jar, fields, account }),
+            Ok(None) => Err(redirect("/account")),
+            Err(e) => Err(state.views.error(&e.into(), lang)),
+        }
     }
 }
 
@@ -199,17 +209,8 @@ pub(super) async fn start_session(
     }
 }
 
-pub async fn resend_verification(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
-    body: Bytes,
-) -> Response {
-    let lang = lang_of(&headers);
-    let (_, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn resend_verification(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, account, .. } = form;
     let a: &AccountTexts = i18n_account::texts(lang);
     if !account.email_verified {
         let sent = async {
@@ -232,17 +233,8 @@ pub async fn resend_verification(
     home(&state, lang, jar, &account, Feedback { notice: Some(a.resend_done), ..Feedback::default() }).await
 }
 
-pub async fn change_password(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
-    body: Bytes,
-) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn change_password(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let a = i18n_account::texts(lang);
     let current = fields.get("current_password").unwrap_or_default();
     let new = fields.get("new_password").unwrap_or_default();
@@ -265,17 +257,8 @@ pub async fn change_password(
     }
 }
 
-pub async fn sign_out_everywhere(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
-    body: Bytes,
-) -> Response {
-    let lang = lang_of(&headers);
-    let (_, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn sign_out_everywhere(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, account, .. } = form;
     if let Err(e) = crate::oauth::logout::end_all_sessions(&state.provider, &account.id).await {
         return state.views.error(&e, lang);
     }
@@ -307,12 +290,8 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap, jar: Cook
     }
 }
 
-pub async fn delete(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn delete(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let a = i18n_account::texts(lang);
     let provider = &state.provider;
     let password = fields.get("password").unwrap_or_default();
@@ -333,12 +312,8 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap, jar: Cook
     (jar, state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))).into_response()
 }
 
-pub async fn totp_start(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
-    let lang = lang_of(&headers);
-    let (_, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn totp_start(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, account, .. } = form;
     match mfa::start_enrolment(&state.provider, &account.id, &account.email).await {
         Ok(enrolment) => {
             home(&state, lang, jar, &account, Feedback { enrolment: Some(enrolment), ..Feedback::default() }).await
@@ -347,12 +322,8 @@ pub async fn totp_start(State(state): State<AppState>, headers: HeaderMap, jar: 
     }
 }
 
-pub async fn totp_confirm(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn totp_confirm(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let a = i18n_account::texts(lang);
     match mfa::confirm_enrolment(&state.provider, &account.id, fields.get("code").unwrap_or_default()).await {
         Ok(codes) => {
@@ -378,12 +349,8 @@ pub async fn totp_confirm(State(state): State<AppState>, headers: HeaderMap, jar
     }
 }
 
-pub async fn totp_disable(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn totp_disable(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let a = i18n_account::texts(lang);
     match account::remove_second_factor(&state.provider, &account, fields.get("password").unwrap_or_default()).await {
         Ok(()) => {
@@ -398,17 +365,8 @@ pub async fn totp_disable(State(state): State<AppState>, headers: HeaderMap, jar
     }
 }
 
-pub async fn update_profile(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
-    body: Bytes,
-) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn update_profile(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let a = i18n_account::texts(lang);
     let field = |name: &str| fields.get(name).unwrap_or_default().to_owned();
     let input = account::ProfileInput {
@@ -441,12 +399,8 @@ pub async fn update_profile(
     }
 }
 
-pub async fn change_email(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn change_email(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let a = i18n_account::texts(lang);
     match signup::request_email_change(&state.provider, &account.id, fields.get("email").unwrap_or_default()).await {
         Ok(()) => {
@@ -466,12 +420,8 @@ pub async fn change_email(State(state): State<AppState>, headers: HeaderMap, jar
 }
 
 /// Ends one of the resident's other sessions (each of its services told by back-channel).
-pub async fn end_session(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
-    let lang = lang_of(&headers);
-    let (fields, _, account) = match checked(&state, &headers, &jar, &body).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn end_session(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, fields, account } = form;
     let provider = &state.provider;
     let sid = fields.get("sid").unwrap_or_default();
     let lifetimes = &provider.config.lifetimes;
