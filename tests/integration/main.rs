@@ -22,3 +22,4 @@ mod operations;
 mod request_objects;
 mod rp;
 mod support;
+mod tls;

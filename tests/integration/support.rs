@@ -494,6 +494,11 @@ impl Browser {
         Browser { http, base: base.to_owned() }
     }
 
+    /// A browser with its own HTTP client (one trusting a test certificate, say).
+    pub fn with_client(http: reqwest::Client, base: &str) -> Browser {
+        Browser { http, base: base.to_owned() }
+    }
+
     /// The same browser (same cookies) talking to another instance.
     pub fn via(&self, server: &TestServer) -> Browser {
         Browser { http: self.http.clone(), base: server.base.clone() }
