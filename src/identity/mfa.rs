@@ -4,13 +4,13 @@
 //! too, being a one-time password). The secret is sealed at rest (AES-256-GCM, a key derived
 //! from the keys directory's secret): a database copy alone does not give the codes.
 
-use josekit::jwe::{Dir, JweHeader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::totp;
 use crate::provider::Provider;
 use crate::secrets;
+use crate::signing::jwe;
 use crate::store::StoreError;
 use crate::store::ephemeral::EphemeralError;
 use crate::store::second_factors::{self, TotpRow};
@@ -42,17 +42,11 @@ fn sealing_key(provider: &Provider) -> [u8; 32] {
 }
 
 fn seal(provider: &Provider, secret: &[u8]) -> Result<String, MfaError> {
-    let internal = |e: josekit::JoseError| MfaError::Internal(e.to_string());
-    let encrypter = Dir.encrypter_from_bytes(sealing_key(provider)).map_err(internal)?;
-    let mut header = JweHeader::new();
-    header.set_content_encryption("A256GCM");
-    josekit::jwe::serialize_compact(secret, &header, &encrypter).map_err(internal)
+    jwe::seal(&sealing_key(provider), secret).map_err(|e| MfaError::Internal(e.to_string()))
 }
 
 fn unseal(provider: &Provider, sealed: &str) -> Result<Vec<u8>, MfaError> {
-    let internal = |e: josekit::JoseError| MfaError::Internal(e.to_string());
-    let decrypter = Dir.decrypter_from_bytes(sealing_key(provider)).map_err(internal)?;
-    Ok(josekit::jwe::deserialize_compact(sealed, &decrypter).map_err(internal)?.0)
+    jwe::unseal(&sealing_key(provider), sealed).map_err(|e| MfaError::Internal(e.to_string()))
 }
 
 /// Whether the resident has a second factor.

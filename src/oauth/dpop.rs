@@ -8,13 +8,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use josekit::jwk::Jwk;
-use josekit::jws::{ES256, EdDSA, JwsVerifier, PS256, RS256};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
+use crate::signing::client_keys::verify_with_embedded_jwk;
 use crate::signing::jwt::split;
 
 /// The algorithms a proof may be signed with (asymmetric only, RFC 9449 §4.2).
@@ -90,10 +89,12 @@ pub async fn verify(provider: &Provider, proof: &str, target: Target<'_>) -> Res
         _ => return Err(invalid("the DPoP proof has no jwk header")),
     };
     let jkt = thumbprint(&jwk).ok_or_else(|| invalid("the DPoP proof's jwk is not a public key"))?;
-    let verifier = verifier(alg, jwk).ok_or_else(|| invalid("the DPoP proof's algorithm or key is not supported"))?;
-    verifier
-        .verify(signing_input.as_bytes(), &signature)
-        .map_err(|_| invalid("the DPoP proof's signature is invalid"))?;
+    if !SIGNING_ALGS.contains(&alg) {
+        return Err(invalid("the DPoP proof's algorithm is not supported"));
+    }
+    if !verify_with_embedded_jwk(alg, jwk, signing_input.as_bytes(), &signature) {
+        return Err(invalid("the DPoP proof's signature is invalid"));
+    }
     check_claims(provider, &claims, target)?;
     // Each proof once (RFC 9449 §11.1), across every instance.
     let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
@@ -138,20 +139,6 @@ fn same_uri(htu: &str, endpoint: &str) -> bool {
         })
     };
     matches!((strip(htu), strip(endpoint)), (Some(a), Some(b)) if a == b)
-}
-
-fn verifier(alg: &str, jwk: Map<String, Value>) -> Option<Box<dyn JwsVerifier>> {
-    let jwk = Jwk::from_map(jwk).ok()?;
-    if jwk.algorithm().is_some_and(|a| a != alg) {
-        return None;
-    }
-    Some(match alg {
-        "ES256" => Box::new(ES256.verifier_from_jwk(&jwk).ok()?),
-        "PS256" => Box::new(PS256.verifier_from_jwk(&jwk).ok()?),
-        "RS256" => Box::new(RS256.verifier_from_jwk(&jwk).ok()?),
-        "EdDSA" => Box::new(EdDSA.verifier_from_jwk(&jwk).ok()?),
-        _ => return None,
-    })
 }
 
 /// RFC 7638: SHA-256 over the key's required members, in lexicographic order, no whitespace.

@@ -4,18 +4,17 @@
 //! read the resident's claims, even if the response is logged or leaked on the way.
 //!
 //! Signed, then encrypted (a nested JWT, `cty: JWT`), as OIDC Core §10.2 requires of ID tokens.
-
-use josekit::jwe::{ECDH_ES, JweHeader, RSA_OAEP_256};
-use josekit::jwk::{Jwk, JwkSet};
+//! The JWE itself is `signing::jwe`'s.
 
 use super::client::Client;
 use super::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
+use crate::signing::jwe;
 
 /// Key management algorithms offered: RSA-OAEP-256 (RSA keys) and ECDH-ES (P-256, X25519).
-pub const ALGS: [&str; 2] = ["RSA-OAEP-256", "ECDH-ES"];
+pub const ALGS: [&str; 2] = jwe::KEY_ALGS;
 /// Content encryption: A256GCM, and A128CBC-HS256, the registration default.
-pub const ENCS: [&str; 2] = ["A256GCM", "A128CBC-HS256"];
+pub const ENCS: [&str; 2] = jwe::CONTENT_ALGS;
 /// OIDC Registration §2: the `enc` when only the `alg` is registered.
 pub const DEFAULT_ENC: &str = "A128CBC-HS256";
 
@@ -43,30 +42,11 @@ pub fn check_registration(
         return Err(format!("{what} content encryption {enc} is not supported ({})", ENCS.join(", ")));
     }
     match jwks {
-        Some(set) if select_key(set, alg).is_none() => Err(format!("the client's keys include none for {alg}")),
+        Some(set) if !jwe::has_key_for(set, alg) => Err(format!("the client's keys include none for {alg}")),
         Some(_) => Ok(()),
         None if has_jwks_uri => Ok(()),
         None => Err(format!("{what} encryption needs the client's public keys (jwks or jwks_uri)")),
     }
-}
-
-/// A public key of the set that can receive `alg`: marked for encryption (or unmarked), of the
-/// right type, and not tied to another algorithm.
-fn select_key(jwks: &str, alg: &str) -> Option<Jwk> {
-    let set = JwkSet::from_bytes(jwks.as_bytes()).ok()?;
-    set.keys()
-        .into_iter()
-        .find(|key| {
-            let fits_type = match alg {
-                "RSA-OAEP-256" => key.key_type() == "RSA",
-                "ECDH-ES" => {
-                    matches!((key.key_type(), key.curve()), ("EC", Some("P-256")) | ("OKP", Some("X25519")))
-                }
-                _ => false,
-            };
-            fits_type && key.key_use().is_none_or(|u| u == "enc") && key.algorithm().is_none_or(|a| a == alg)
-        })
-        .cloned()
 }
 
 fn no_key() -> OAuthError {
@@ -83,34 +63,14 @@ pub async fn encrypt(
     nested: bool,
 ) -> Result<String, OAuthError> {
     use super::client_jwks::keys_of;
-    let mut key = keys_of(provider, client, false).await?.and_then(|set| select_key(&set, alg));
-    if key.is_none() && client.jwks_uri.is_some() {
-        key = keys_of(provider, client, true).await?.and_then(|set| select_key(&set, alg));
+    let enc = enc.unwrap_or(DEFAULT_ENC);
+    let attempt = |jwks: Option<String>| jwks.map(|set| jwe::encrypt_to(&set, alg, enc, payload, nested)).transpose();
+    let mut sealed = attempt(keys_of(provider, client, false).await?)?.flatten();
+    // The client may have rotated the keys it publishes: fetch them again, once.
+    if sealed.is_none() && client.jwks_uri.is_some() {
+        sealed = attempt(keys_of(provider, client, true).await?)?.flatten();
     }
-    let key = key.ok_or_else(no_key)?;
-    let mut header = JweHeader::new();
-    header.set_content_encryption(enc.unwrap_or(DEFAULT_ENC));
-    if nested {
-        header.set_content_type("JWT");
-    }
-    if let Some(kid) = key.key_id() {
-        header.set_key_id(kid);
-    }
-    let sealed = match alg {
-        "RSA-OAEP-256" => {
-            let encrypter = RSA_OAEP_256.encrypter_from_jwk(&key).map_err(|_| no_key())?;
-            josekit::jwe::serialize_compact(payload, &header, &encrypter)
-        }
-        "ECDH-ES" => {
-            let encrypter = ECDH_ES.encrypter_from_jwk(&key).map_err(|_| no_key())?;
-            josekit::jwe::serialize_compact(payload, &header, &encrypter)
-        }
-        _ => return Err(no_key()),
-    };
-    sealed.map_err(|e| {
-        tracing::error!(client_id = %client.client_id, error = %e, "encryption failed");
-        OAuthError::server_error()
-    })
+    sealed.ok_or_else(no_key)
 }
 
 /// The ID token as the client receives it: signed, and encrypted if it registered for it.

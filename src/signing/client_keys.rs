@@ -61,3 +61,18 @@ pub fn verify_with_jwks(token: &str, jwks_json: &str) -> Result<VerifiedJwt, Jwt
         .any(|v| v.verify(signing_input.as_bytes(), &signature).is_ok());
     if verified { Ok(VerifiedJwt { header, claims }) } else { Err(JwtError::BadSignature) }
 }
+
+/// Verifies a signature with a public key carried in the token itself (a DPoP proof's `jwk`
+/// header, RFC 9449 §4.2): only the client algorithms, only a public key.
+pub fn verify_with_embedded_jwk(
+    alg: &str,
+    jwk: serde_json::Map<String, Value>,
+    signing_input: &[u8],
+    signature: &[u8],
+) -> bool {
+    if !CLIENT_SIGNING_ALGS.contains(&alg) || ["d", "p", "q", "k"].iter().any(|m| jwk.contains_key(*m)) {
+        return false;
+    }
+    let Ok(jwk) = Jwk::from_map(jwk) else { return false };
+    verifier(alg, &jwk).is_some_and(|v| v.verify(signing_input, signature).is_ok())
+}

@@ -6,6 +6,7 @@
 //! (RFC 8725 §3.1).
 
 pub mod client_keys;
+pub mod jwe;
 pub mod jwt;
 pub mod keys;
 pub mod ring;

@@ -1,0 +1,88 @@
+//! Compact JWE: responses encrypted to a client's registered public key (RSA-OAEP-256, ECDH-ES;
+//! OIDC Core §10.2), and secrets sealed at rest with a key of ours (`dir` + A256GCM).
+
+use josekit::jwe::{Dir, ECDH_ES, JweHeader, RSA_OAEP_256};
+use josekit::jwk::{Jwk, JwkSet};
+
+use super::JwtError;
+
+/// Key management algorithms a client may register.
+pub const KEY_ALGS: [&str; 2] = ["RSA-OAEP-256", "ECDH-ES"];
+/// Content encryption algorithms offered.
+pub const CONTENT_ALGS: [&str; 2] = ["A256GCM", "A128CBC-HS256"];
+
+/// A public key of the set that can receive `alg`: marked for encryption (or unmarked), of the
+/// right type, and not tied to another algorithm.
+fn key_for(jwks: &str, alg: &str) -> Option<Jwk> {
+    let set = JwkSet::from_bytes(jwks.as_bytes()).ok()?;
+    set.keys()
+        .into_iter()
+        .find(|key| {
+            let fits_type = match alg {
+                "RSA-OAEP-256" => key.key_type() == "RSA",
+                "ECDH-ES" => {
+                    matches!((key.key_type(), key.curve()), ("EC", Some("P-256")) | ("OKP", Some("X25519")))
+                }
+                _ => false,
+            };
+            fits_type && key.key_use().is_none_or(|u| u == "enc") && key.algorithm().is_none_or(|a| a == alg)
+        })
+        .cloned()
+}
+
+/// Whether the JWK set holds a key that can receive `alg`.
+pub fn has_key_for(jwks: &str, alg: &str) -> bool {
+    key_for(jwks, alg).is_some()
+}
+
+/// Encrypts `payload` to the set's key for `alg`, with `enc`; `nested` marks a signed JWT
+/// inside (`cty: JWT`). `Ok(None)` when the set has no key for `alg`.
+pub fn encrypt_to(jwks: &str, alg: &str, enc: &str, payload: &[u8], nested: bool) -> Result<Option<String>, JwtError> {
+    let Some(key) = key_for(jwks, alg) else { return Ok(None) };
+    let mut header = JweHeader::new();
+    header.set_content_encryption(enc);
+    if nested {
+        header.set_content_type("JWT");
+    }
+    if let Some(kid) = key.key_id() {
+        header.set_key_id(kid);
+    }
+    let failed = |e: josekit::JoseError| JwtError::Signing(e.to_string());
+    let sealed = match alg {
+        "RSA-OAEP-256" => {
+            josekit::jwe::serialize_compact(payload, &header, &RSA_OAEP_256.encrypter_from_jwk(&key).map_err(failed)?)
+        }
+        "ECDH-ES" => {
+            josekit::jwe::serialize_compact(payload, &header, &ECDH_ES.encrypter_from_jwk(&key).map_err(failed)?)
+        }
+        _ => return Ok(None),
+    };
+    sealed.map(Some).map_err(failed)
+}
+
+/// Seals `plaintext` with a 256-bit key of ours (AES-256-GCM).
+pub fn seal(key: &[u8; 32], plaintext: &[u8]) -> Result<String, JwtError> {
+    let failed = |e: josekit::JoseError| JwtError::Signing(e.to_string());
+    let encrypter = Dir.encrypter_from_bytes(key).map_err(failed)?;
+    let mut header = JweHeader::new();
+    header.set_content_encryption("A256GCM");
+    josekit::jwe::serialize_compact(plaintext, &header, &encrypter).map_err(failed)
+}
+
+/// Opens what [`seal`] sealed with the same key.
+pub fn unseal(key: &[u8; 32], sealed: &str) -> Result<Vec<u8>, JwtError> {
+    let decrypter = Dir.decrypter_from_bytes(key).map_err(|e| JwtError::Signing(e.to_string()))?;
+    josekit::jwe::deserialize_compact(sealed, &decrypter).map(|(plain, _)| plain).map_err(|_| JwtError::BadSignature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_secrets_open_with_their_key_only() {
+        let sealed = seal(&[7; 32], b"secret").unwrap();
+        assert_eq!(unseal(&[7; 32], &sealed).unwrap(), b"secret");
+        assert!(unseal(&[8; 32], &sealed).is_err());
+    }
+}
