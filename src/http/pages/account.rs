@@ -8,15 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::{Value, context};
 
-use super::lang_of;
+use super::{csrf_checked_form, lang_of};
 use crate::http::i18n_account;
-use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, csrf};
 use crate::identity::recovery::{self, RecoveryError};
 use crate::identity::signup::{self, SignUpError};
 use crate::identity::user::NewUser;
-use crate::oauth::error::{OAuthError, PageError};
+use crate::oauth::error::OAuthError;
 use crate::oauth::params::Params;
 
 fn query(uri: &Uri) -> Params {
@@ -55,11 +54,9 @@ pub async fn signup_get(State(state): State<AppState>, uri: Uri, headers: Header
 
 pub async fn signup_post(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
     let lang = lang_of(&headers);
-    let https = state.provider.config.is_https();
-    let fields = match form(&headers, &body) {
-        Ok(f) if csrf::verify(&jar, https, f.get("csrf")) => f,
-        Ok(_) => return state.views.error(&PageError::expired(), lang),
-        Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
+    let fields = match csrf_checked_form(&state, &headers, &jar, &body) {
+        Ok(fields) => fields,
+        Err(page) => return page,
     };
     let a = i18n_account::texts(lang);
     let interaction = interaction_of(&fields);
@@ -110,10 +107,9 @@ pub async fn forgot_get(State(state): State<AppState>, headers: HeaderMap, jar: 
 
 pub async fn forgot_post(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
     let lang = lang_of(&headers);
-    let fields = match form(&headers, &body) {
-        Ok(f) if csrf::verify(&jar, state.provider.config.is_https(), f.get("csrf")) => f,
-        Ok(_) => return state.views.error(&PageError::expired(), lang),
-        Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
+    let fields = match csrf_checked_form(&state, &headers, &jar, &body) {
+        Ok(fields) => fields,
+        Err(page) => return page,
     };
     let a = i18n_account::texts(lang);
     // The same page whether the account exists or not.
@@ -132,10 +128,9 @@ pub async fn reset_get(State(state): State<AppState>, uri: Uri, headers: HeaderM
 
 pub async fn reset_post(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
     let lang = lang_of(&headers);
-    let fields = match form(&headers, &body) {
-        Ok(f) if csrf::verify(&jar, state.provider.config.is_https(), f.get("csrf")) => f,
-        Ok(_) => return state.views.error(&PageError::expired(), lang),
-        Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
+    let fields = match csrf_checked_form(&state, &headers, &jar, &body) {
+        Ok(fields) => fields,
+        Err(page) => return page,
     };
     let a = i18n_account::texts(lang);
     let token = fields.get("token").unwrap_or_default();

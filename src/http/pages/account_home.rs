@@ -13,16 +13,15 @@ use minijinja::context;
 
 use super::response::redirect;
 use super::second_factor;
-use super::{current_session, lang_of};
+use super::{csrf_checked_form, current_session, lang_of};
 use crate::http::i18n_account::{self, AccountTexts};
-use crate::http::request::form;
 use crate::http::views::csp;
 use crate::http::{AppState, cookies, csrf};
 use crate::identity::account::{self, AccountError};
 use crate::identity::login::{self, LoginFailure};
 use crate::identity::user::User;
 use crate::identity::{mfa, session, signup};
-use crate::oauth::error::{OAuthError, PageError};
+use crate::oauth::error::OAuthError;
 use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
 
@@ -145,11 +144,7 @@ impl FromRequest<AppState> for AccountForm {
         let lang = lang_of(&headers);
         let jar = CookieJar::from_headers(&headers);
         let body = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
-        let fields = match form(&headers, &body) {
-            Ok(f) if csrf::verify(&jar, state.provider.config.is_https(), f.get("csrf")) => f,
-            Ok(_) => return Err(state.views.error(&PageError::expired(), lang)),
-            Err(e) => return Err(state.views.error(&PageError::bad_request(e.description), lang)),
-        };
+        let fields = csrf_checked_form(state, &headers, &jar, &body)?;
         match signed_in(state, &jar).await {
             Ok(Some((_, account))) => Ok(AccountForm { lang, jar, fields, account }),
             Ok(None) => Err(redirect("/account")),
@@ -167,10 +162,9 @@ pub async fn login(
 ) -> Response {
     let lang = lang_of(&headers);
     let provider = &state.provider;
-    let fields = match form(&headers, &body) {
-        Ok(f) if csrf::verify(&jar, provider.config.is_https(), f.get("csrf")) => f,
-        Ok(_) => return state.views.error(&PageError::expired(), lang),
-        Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
+    let fields = match csrf_checked_form(&state, &headers, &jar, &body) {
+        Ok(fields) => fields,
+        Err(page) => return page,
     };
     let (email, password) = (fields.get("email").unwrap_or_default(), fields.get("password").unwrap_or_default());
     let ip = state.client_ip(peer, &headers);

@@ -39,3 +39,21 @@ pub async fn current_session(state: &AppState, jar: &CookieJar) -> Result<Option
 pub fn flow_binding<'a>(state: &AppState, jar: &'a CookieJar) -> Option<&'a str> {
     jar.get(&cookies::name(cookies::FLOW, state.provider.config.is_https())).map(|c| c.value())
 }
+
+/// A form outside any interaction (sign-up, recovery, the account page): parsed, and its
+/// double-submit CSRF token checked; otherwise the page to show instead (a response is large,
+/// but this runs once per request and is answered at once).
+#[allow(clippy::result_large_err)]
+pub fn csrf_checked_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    jar: &CookieJar,
+    body: &axum::body::Bytes,
+) -> Result<crate::oauth::params::Params, axum::response::Response> {
+    let lang = lang_of(headers);
+    match super::request::form(headers, body) {
+        Ok(f) if super::csrf::verify(jar, state.provider.config.is_https(), f.get("csrf")) => Ok(f),
+        Ok(_) => Err(state.views.error(&crate::oauth::error::PageError::expired(), lang)),
+        Err(e) => Err(state.views.error(&crate::oauth::error::PageError::bad_request(e.description), lang)),
+    }
+}
