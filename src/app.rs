@@ -34,7 +34,21 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
     };
     let http = crate::outbound::client(config.is_loopback_http()).context("building the outbound HTTP client")?;
     let mailer = crate::mail::Mailer::new(&config.mail).context("configuring mail")?;
-    Ok(Arc::new(Provider { config, db, ephemeral: Arc::new(ephemeral), keys, clock, passwords, http, mailer }))
+    let webauthn = crate::identity::passkeys::relying_party(&config.issuer);
+    if webauthn.is_none() {
+        tracing::warn!(issuer = %config.issuer, "passkeys are off: WebAuthn needs an issuer with a host name, not an IP address");
+    }
+    Ok(Arc::new(Provider {
+        config,
+        db,
+        ephemeral: Arc::new(ephemeral),
+        keys,
+        clock,
+        passwords,
+        http,
+        mailer,
+        webauthn,
+    }))
 }
 
 /// Opens the configured database and brings its schema up to date.

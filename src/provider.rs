@@ -24,6 +24,8 @@ pub struct Provider {
     pub http: reqwest::Client,
     /// Mail to residents (SMTP or the outbox folder).
     pub mailer: Mailer,
+    /// The WebAuthn relying party (passkeys); `None` for an issuer on an IP address.
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 impl Provider {

@@ -18,7 +18,9 @@ use super::client_address;
 
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
-use super::pages::{account, account_home, consent, lang_of, login, logout, public, second_factor};
+use super::pages::{
+    account, account_home, account_passkeys, consent, lang_of, login, logout, passkey_login, public, second_factor,
+};
 use crate::oauth::discovery::paths;
 
 /// Largest request body accepted (forms and tokens are small).
@@ -49,6 +51,16 @@ pub fn router(state: AppState) -> Router {
         .route("/signup", get(account::signup_get).post(account::signup_post))
         .route("/verify-email", get(account::verify_email))
         .route("/login/second-factor", get(second_factor::get).post(second_factor::post))
+        .route("/login/second-factor/passkey/options", post(second_factor::passkey_options))
+        .route("/login/second-factor/passkey", post(second_factor::passkey))
+        .route("/login/{interaction}/passkey/options", post(passkey_login::options))
+        .route("/login/{interaction}/passkey", post(passkey_login::login))
+        .route("/account/passkey/options", post(passkey_login::account_options))
+        .route("/account/passkey/login", post(passkey_login::account_login))
+        .route("/account/passkeys/options", post(account_passkeys::options))
+        .route("/account/passkeys", post(account_passkeys::add))
+        .route("/account/passkeys/rename", post(account_passkeys::rename))
+        .route("/account/passkeys/remove", post(account_passkeys::remove))
         .route("/account", get(account_home::get))
         .route("/account/login", post(account_home::login))
         .route("/account/verification", post(account_home::resend_verification))
@@ -68,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password/forgot", get(account::forgot_get).post(account::forgot_post))
         .route("/password/reset", get(account::reset_get).post(account::reset_post))
         .route("/static/glc.css", get(assets::stylesheet))
+        .route("/static/passkeys.js", get(assets::passkey_script))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 
-use super::{i18n, i18n_account};
+use super::{i18n, i18n_account, i18n_passkeys};
 use crate::oauth::error::{PageError, PageErrorKind};
 
 #[derive(Debug)]
@@ -36,6 +36,14 @@ pub fn csp(form_action: Option<&str>, script_nonce: Option<&str>) -> String {
     policy
 }
 
+/// A page offering passkeys: the policy of `csp` allowing our passkey script (by a fresh
+/// nonce, returned first for the page's `<script>`) and its requests to us (`connect-src`).
+pub fn passkey_csp(form_action: Option<&str>) -> (String, String) {
+    let nonce = crate::secrets::random_token(16);
+    let policy = format!("{}; connect-src 'self'", csp(form_action, Some(&nonce)));
+    (nonce, policy)
+}
+
 /// `policy` also allowing images from `origin` (a client's registered logo).
 pub fn allow_images_from(policy: String, origin: &str) -> String {
     policy.replacen("img-src 'self'", &format!("img-src 'self' {origin}"), 1)
@@ -58,6 +66,7 @@ impl Views {
         template!(env, "account/login.html");
         template!(env, "account/home.html");
         template!(env, "account/second_factor.html");
+        template!(env, "account/passkey_form.html");
         template!(env, "public/accessibility.html");
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
@@ -81,15 +90,16 @@ impl Views {
             "public/legal.html",
             "public/privacy.html",
         ] {
-            let a = i18n_account::texts("fr");
-            env.get_template(name)?.render(context! { lang => "fr", t => Serde(t), a => Serde(a) })?;
+            let (a, k) = (i18n_account::texts("fr"), i18n_passkeys::texts("fr"));
+            env.get_template(name)?.render(context! { lang => "fr", t => Serde(t), a => Serde(a), k => Serde(k) })?;
         }
         Ok(Views { env })
     }
 
     /// Renders `name` with `ctx` plus the language and its texts.
     pub fn render(&self, name: &str, lang: &str, ctx: Value) -> Result<String, minijinja::Error> {
-        let base = context! { lang => lang, t => Serde(i18n::texts(lang)), a => Serde(i18n_account::texts(lang)) };
+        let base = context! { lang => lang, t => Serde(i18n::texts(lang)), a => Serde(i18n_account::texts(lang)),
+        k => Serde(i18n_passkeys::texts(lang)) };
         self.env.get_template(name)?.render(context! { ..base, ..ctx })
     }
 

@@ -49,9 +49,32 @@ fn unseal(provider: &Provider, sealed: &str) -> Result<Vec<u8>, MfaError> {
     jwe::unseal(&sealing_key(provider), sealed).map_err(|e| MfaError::Internal(e.to_string()))
 }
 
-/// Whether the resident has a second factor.
+/// Whether the resident has an authenticator app enrolled.
 pub async fn is_enrolled(provider: &Provider, user_id: &str) -> Result<bool, MfaError> {
     Ok(second_factors::find_totp(&provider.db, user_id).await?.is_some())
+}
+
+/// What a resident can give after their password: an app's code, a passkey, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecondFactors {
+    pub totp: bool,
+    pub passkey: bool,
+}
+
+impl SecondFactors {
+    /// A resident with any second factor must give one after the password.
+    pub fn any(self) -> bool {
+        self.totp || self.passkey
+    }
+}
+
+/// The second factors of `user_id`. Passkeys count only where they can be used (an issuer
+/// with a host name).
+pub async fn second_factors(provider: &Provider, user_id: &str) -> Result<SecondFactors, MfaError> {
+    let totp = is_enrolled(provider, user_id).await?;
+    let passkey =
+        provider.webauthn.is_some() && crate::store::passkeys::count_of_user(&provider.db, user_id).await? > 0;
+    Ok(SecondFactors { totp, passkey })
 }
 
 /// A new secret waiting for its first code: what the account page shows.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod login;
 pub mod mfa;
+pub mod passkeys;
 pub mod password;
 pub mod password_policy;
 pub mod rate_limit;
@@ -21,5 +22,10 @@ pub const AMR_PASSWORD: &str = "pwd";
 pub const ACR_MFA: &str = "glc:mfa";
 /// RFC 8176: a one-time password.
 pub const AMR_OTP: &str = "otp";
+/// RFC 8176: proof of possession of a hardware-secured key (a passkey, which also verified
+/// the resident: `mfa`).
+pub const AMR_PASSKEY: &str = "hwk";
+/// RFC 8176: several factors were used.
+pub const AMR_MFA: &str = "mfa";
 /// Every `acr` value this provider can currently satisfy (advertised in discovery).
 pub const ACR_VALUES_SUPPORTED: [&str; 2] = [ACR_BASIC, ACR_MFA];

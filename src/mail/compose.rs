@@ -13,6 +13,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("account_exists.txt", include_str!("../../templates/mail/account_exists.txt")),
         ("reset_password.txt", include_str!("../../templates/mail/reset_password.txt")),
         ("password_changed.txt", include_str!("../../templates/mail/password_changed.txt")),
+        ("new_passkey.txt", include_str!("../../templates/mail/new_passkey.txt")),
     ] {
         // The templates are compiled in: a syntax error fails the unit test below.
         let _ = env.add_template(name, text);
@@ -38,6 +39,11 @@ pub enum Template<'a> {
     PasswordChanged {
         forgot: &'a str,
     },
+    /// A passkey was added to the account: its name, and where to remove it.
+    NewPasskey {
+        name: &'a str,
+        account: &'a str,
+    },
 }
 
 pub fn compose(to: &str, template: Template<'_>) -> Result<Mail, MailError> {
@@ -53,6 +59,9 @@ pub fn compose(to: &str, template: Template<'_>) -> Result<Mail, MailError> {
         }
         Template::PasswordChanged { forgot } => {
             ("password_changed.txt", "Votre mot de passe a été changé / Your password was changed", context! { forgot })
+        }
+        Template::NewPasskey { name, account } => {
+            ("new_passkey.txt", "Nouvelle clé d'accès / New passkey", context! { name, link => account })
         }
     };
     let body = TEMPLATES
@@ -74,6 +83,7 @@ mod tests {
             Template::AccountExists { forgot: link },
             Template::ResetPassword { link },
             Template::PasswordChanged { forgot: link },
+            Template::NewPasskey { name: "Téléphone", account: link },
         ] {
             let mail = compose("camille@lyon.fr", template.clone()).unwrap();
             assert!(mail.body.contains(link), "{template:?}");

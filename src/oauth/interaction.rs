@@ -119,7 +119,10 @@ pub async fn next_step(
     if wants_mfa
         && session.acr != crate::identity::ACR_MFA
         && !authenticated_here
-        && crate::identity::mfa::is_enrolled(provider, &session.user_id).await.map_err(|_| OAuthError::unavailable())?
+        && crate::identity::mfa::second_factors(provider, &session.user_id)
+            .await
+            .map_err(|_| OAuthError::unavailable())?
+            .any()
     {
         if request.prompt.none {
             return refuse(ErrorCode::InteractionRequired, "the client asks for a second factor");
@@ -206,7 +209,17 @@ impl Authentication<'static> {
         Authentication { acr: crate::identity::ACR_BASIC, amr: &[crate::identity::AMR_PASSWORD] };
     pub const PASSWORD_AND_OTP: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
-        amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_OTP],
+        amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_OTP, crate::identity::AMR_MFA],
+    };
+    /// A passkey alone: possession of the key and the resident's verification on it (PIN or
+    /// biometrics, required), two factors.
+    pub const PASSKEY: Authentication<'static> = Authentication {
+        acr: crate::identity::ACR_MFA,
+        amr: &[crate::identity::AMR_PASSKEY, crate::identity::AMR_MFA],
+    };
+    pub const PASSWORD_AND_PASSKEY: Authentication<'static> = Authentication {
+        acr: crate::identity::ACR_MFA,
+        amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_PASSKEY, crate::identity::AMR_MFA],
     };
 }
 

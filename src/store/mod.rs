@@ -16,6 +16,7 @@ pub mod ephemeral_redis;
 pub mod grants;
 pub mod initial_access_tokens;
 pub mod partners;
+pub mod passkeys;
 pub mod refresh_tokens;
 pub mod second_factors;
 pub mod users;

@@ -392,7 +392,7 @@ async fn a_second_factor_is_set_up_on_the_account_page_then_asked_at_every_login
     assert_eq!(status, 200);
     let id_token = crate::support::jwt_claims(tokens["id_token"].as_str().unwrap());
     assert_eq!(id_token["acr"], "glc:mfa");
-    assert_eq!(id_token["amr"], serde_json::json!(["pwd", "otp"]));
+    assert_eq!(id_token["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
     // The same code again (same step): refused.
     let (_, replayed) = login(glc::identity::totp::code(&secret_again, server.provider.now())).await;
     assert_eq!(replayed.status(), 400, "a code works once");

@@ -19,6 +19,7 @@ mod instances;
 mod logout_op;
 mod malformed;
 mod operations;
+mod passkeys;
 mod request_objects;
 mod rp;
 mod support;

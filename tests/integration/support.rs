@@ -123,6 +123,14 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// A provider whose issuer is `http://localhost:…` (WebAuthn wants a host name, never an
+    /// IP); the test's browsers reach it as `localhost` too.
+    pub async fn start_on_localhost() -> TestServer {
+        let mut server = Self::start_with(|c| c.issuer = c.issuer.replace("127.0.0.1", "localhost")).await;
+        server.base = server.base.replace("127.0.0.1", "localhost");
+        server
+    }
+
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let (schema, database_url) = match env_backend("GLC_DATABASE_URL") {
@@ -489,8 +497,13 @@ impl Browser {
     }
 
     pub fn for_base(base: &str) -> Browser {
-        let http =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // `localhost` is the test servers' loopback address, whatever the resolver says of ::1.
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build()
+            .unwrap();
         Browser { http, base: base.to_owned() }
     }
 
@@ -570,6 +583,17 @@ impl Browser {
         self.submit(page, &[("email", email), ("password", password)]).await
     }
 
+    /// The options of the passkey ceremony behind the page's form to `action` (what
+    /// `static/passkeys.js` fetches): the status and the JSON.
+    pub async fn passkey_options(&self, page: &Landing, action: &str) -> (u16, serde_json::Value) {
+        let tag = form_tag(page.html(), action);
+        let options = attribute(&tag, "data-options").expect("a passkey form");
+        let csrf = form_field(page.html(), action, "csrf");
+        let response = self.http.post(format!("{}{options}", self.base)).form(&[("csrf", csrf)]).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Landing {
         let response = self.http.post(url).form(form).send().await.unwrap();
         self.follow(response).await
@@ -578,6 +602,24 @@ impl Browser {
     pub async fn raw_get(&self, url: &str) -> reqwest::Response {
         self.http.get(url).send().await.unwrap()
     }
+}
+
+/// The opening tag of the page's form to `action`.
+fn form_tag(html: &str, action: &str) -> String {
+    html.match_indices("<form")
+        .map(|(i, _)| html[i..].split('>').next().unwrap_or_default())
+        .find(|tag| unescape(tag).contains(&format!("action=\"{action}\"")))
+        .unwrap_or_else(|| panic!("no form to {action}"))
+        .to_owned()
+}
+
+/// The value of input `name` in the page's form to `action`.
+pub fn form_field(html: &str, action: &str, name: &str) -> String {
+    let tag = form_tag(html, action);
+    let start = html.find(&tag).unwrap();
+    let end = start + html[start..].find("</form>").unwrap();
+    let (_, fields) = parse_form(&html[start..end]);
+    fields.get(name).cloned().unwrap_or_else(|| panic!("no {name} in the form to {action}"))
 }
 
 /// The first form of a page: its action and the values of its inputs.

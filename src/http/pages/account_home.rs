@@ -15,12 +15,12 @@ use super::response::redirect;
 use super::second_factor;
 use super::{csrf_checked_form, current_session, lang_of};
 use crate::http::i18n_account::{self, AccountTexts};
-use crate::http::views::csp;
+use crate::http::views::{csp, passkey_csp};
 use crate::http::{AppState, cookies, csrf};
 use crate::identity::account::{self, AccountError};
 use crate::identity::login::{self, LoginFailure};
 use crate::identity::user::User;
-use crate::identity::{mfa, session, signup};
+use crate::identity::{mfa, passkeys, session, signup};
 use crate::oauth::error::OAuthError;
 use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
@@ -32,14 +32,14 @@ fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response
 
 /// What the home page shows besides the account: a notice, or an error tied to a field.
 #[derive(Default)]
-struct Feedback<'a> {
-    notice: Option<&'a str>,
-    error: Option<&'a str>,
-    field: &'a str,
+pub(super) struct Feedback<'a> {
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub field: &'a str,
     /// A second factor being set up: its key and link.
-    enrolment: Option<mfa::Enrolment>,
+    pub enrolment: Option<mfa::Enrolment>,
     /// Just enrolled: the recovery codes, shown this once.
-    recovery_codes: Option<Vec<String>>,
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// One of the resident's sessions, as the page lists it.
@@ -51,7 +51,13 @@ struct SessionLine {
     current: bool,
 }
 
-async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feedback: Feedback<'_>) -> Response {
+pub(super) async fn home(
+    state: &AppState,
+    lang: &str,
+    jar: CookieJar,
+    account: &User,
+    feedback: Feedback<'_>,
+) -> Response {
     let provider = &state.provider;
     let current = match current_session(state, &jar).await {
         Ok(session) => session.map(|s| s.sid),
@@ -78,6 +84,20 @@ async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feed
         Ok(enrolled) => enrolled,
         Err(e) => return internal(state, lang, e),
     };
+    let passkey_list = match passkeys::list(provider, &account.id).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|p| PasskeyLine {
+                created: since(p.created_at),
+                last_used: p.last_used_at.map(since),
+                id: p.id,
+                name: p.name,
+            })
+            .collect::<Vec<_>>(),
+        Err(e) => return internal(state, lang, e),
+    };
+    let passkeys_on = provider.webauthn.is_some();
+    let (nonce, policy) = if passkeys_on { passkey_csp(None) } else { (String::new(), csp(None, None)) };
     let status = if feedback.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let ctx = context! {
         csrf, email => &account.email, name => account.full_name(), verified => account.email_verified, sessions,
@@ -87,11 +107,21 @@ async fn home(state: &AppState, lang: &str, jar: CookieJar, account: &User, feed
         usage_name => &account.preferred_username, phone_number => &account.phone_number,
         street_address => address_part(account, "street_address"), postal_code => address_part(account, "postal_code"),
         locality => address_part(account, "locality"),
+        passkeys_on, passkeys => minijinja::value::Serde(passkey_list), passkey_nonce => nonce,
     };
-    (jar, state.views.page(status, "account/home.html", lang, ctx, csp(None, None))).into_response()
+    (jar, state.views.page(status, "account/home.html", lang, ctx, policy)).into_response()
 }
 
-/// `28/11/2026 18:30` (UTC) for a session's start.
+/// One of the resident's passkeys, as the page lists it.
+#[derive(serde::Serialize)]
+struct PasskeyLine {
+    id: String,
+    name: String,
+    created: String,
+    last_used: Option<String>,
+}
+
+/// `28/11/2026 18:30` (UTC) for a session's start or a passkey's use.
 fn since(unix: i64) -> String {
     let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]");
     time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
@@ -103,10 +133,25 @@ fn address_part(account: &User, part: &str) -> Option<String> {
 }
 
 fn login_form(state: &AppState, lang: &str, jar: CookieJar, email: &str, failed: bool, wait: Option<i64>) -> Response {
+    sign_in_page(state, lang, jar, email, failed, wait, false)
+}
+
+/// The account's sign-in: a password, or a passkey where the browser has one.
+pub(super) fn sign_in_page(
+    state: &AppState,
+    lang: &str,
+    jar: CookieJar,
+    email: &str,
+    failed: bool,
+    wait: Option<i64>,
+    passkey_refused: bool,
+) -> Response {
     let (jar, csrf) = csrf::token(jar, state.provider.config.is_https());
     let status = if wait.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
-    let ctx = context! { csrf, email, failed, wait };
-    (jar, state.views.page(status, "account/login.html", lang, ctx, csp(None, None))).into_response()
+    let passkeys = state.provider.webauthn.is_some();
+    let (nonce, policy) = if passkeys { passkey_csp(None) } else { (String::new(), csp(None, None)) };
+    let ctx = context! { csrf, email, failed, wait, passkeys, passkey_refused, passkey_nonce => nonce };
+    (jar, state.views.page(status, "account/login.html", lang, ctx, policy)).into_response()
 }
 
 /// The signed-in resident of this browser.
@@ -130,10 +175,10 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
 /// A form posted by the signed-in resident of this browser, its CSRF token checked; otherwise
 /// the response to send instead (the sign-in for a browser without a session).
 pub struct AccountForm {
-    lang: &'static str,
-    jar: CookieJar,
-    fields: Params,
-    account: User,
+    pub(super) lang: &'static str,
+    pub(super) jar: CookieJar,
+    pub(super) fields: Params,
+    pub(super) account: User,
 }
 
 impl FromRequest<AppState> for AccountForm {
@@ -174,9 +219,11 @@ pub async fn login(
         Err(LoginFailure::Throttled(wait)) => return login_form(&state, lang, jar, email, false, Some(wait)),
         Err(e) => return internal(&state, lang, e),
     };
-    match mfa::is_enrolled(provider, &account.id).await {
-        Ok(false) => start_session(&state, lang, jar, &account.id, Authentication::PASSWORD, "/account").await,
-        Ok(true) => second_factor::ask(&state, jar, &account.id, second_factor::Resume::Account, lang).await,
+    match mfa::second_factors(provider, &account.id).await {
+        Ok(factors) if !factors.any() => {
+            start_session(&state, lang, jar, &account.id, Authentication::PASSWORD, "/account").await
+        }
+        Ok(_) => second_factor::ask(&state, jar, &account.id, second_factor::Resume::Account, lang).await,
         Err(e) => internal(&state, lang, e),
     }
 }

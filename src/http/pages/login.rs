@@ -13,7 +13,7 @@ use super::response::{deliver, redirect};
 use super::second_factor;
 use super::{flow_binding, lang_of};
 use crate::http::request::form;
-use crate::http::views::csp;
+use crate::http::views::{csp, passkey_csp};
 use crate::http::{AppState, cookies};
 use crate::identity::login::{self, LoginFailure};
 use crate::identity::mfa;
@@ -42,6 +42,16 @@ pub(super) fn redirect_origin(interaction: &Interaction) -> String {
     .origin()
 }
 
+/// What went wrong with the previous attempt, shown above the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Problem {
+    None,
+    WrongPassword,
+    /// Too many failures: seconds to wait (429, with `Retry-After`).
+    Throttled(i64),
+    PasskeyRefused,
+}
+
 fn render(
     state: &AppState,
     id: &str,
@@ -50,41 +60,40 @@ fn render(
     email: &str,
     failed: bool,
 ) -> Response {
-    render_page(state, id, interaction, client, email, failed, None)
+    let problem = if failed { Problem::WrongPassword } else { Problem::None };
+    render_page(state, id, interaction, client, email, problem)
 }
 
-/// The form again, saying how long to wait (429, with `Retry-After`).
-fn render_throttled(
+pub(super) fn render_page(
     state: &AppState,
     id: &str,
     interaction: &Interaction,
     client: &Client,
     email: &str,
-    wait: i64,
+    problem: Problem,
 ) -> Response {
-    let mut response = render_page(state, id, interaction, client, email, false, Some(wait));
-    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-    if let Ok(value) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+    let wait = match problem {
+        Problem::Throttled(wait) => Some(wait),
+        _ => None,
+    };
+    let passkeys = state.provider.webauthn.is_some();
+    let origin = redirect_origin(interaction);
+    let (nonce, policy) = if passkeys { passkey_csp(Some(&origin)) } else { (String::new(), csp(Some(&origin), None)) };
+    let ctx = context! {
+        interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email,
+        failed => problem == Problem::WrongPassword, wait => wait, passkey_refused => problem == Problem::PasskeyRefused,
+        passkeys, passkey_nonce => nonce,
+    };
+    let status = match problem {
+        Problem::None => StatusCode::OK,
+        Problem::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+        Problem::WrongPassword | Problem::PasskeyRefused => StatusCode::OK,
+    };
+    let mut response = state.views.page(status, "login/login.html", &interaction.locale, ctx, policy);
+    if let Some(value) = wait.and_then(|w| axum::http::HeaderValue::from_str(&w.to_string()).ok()) {
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
     response
-}
-
-fn render_page(
-    state: &AppState,
-    id: &str,
-    interaction: &Interaction,
-    client: &Client,
-    email: &str,
-    failed: bool,
-    wait: Option<i64>,
-) -> Response {
-    let ctx = context! {
-        interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email, failed => failed,
-        wait => wait,
-    };
-    let origin = redirect_origin(interaction);
-    state.views.page(StatusCode::OK, "login/login.html", &interaction.locale, ctx, csp(Some(&origin), None))
 }
 
 pub async fn get(
@@ -135,7 +144,7 @@ pub async fn post(
         }
         Err(LoginFailure::Throttled(wait)) => {
             telemetry::login("password", "throttled");
-            return render_throttled(&state, &id, &interaction, &client, email, wait);
+            return render_page(&state, &id, &interaction, &client, email, Problem::Throttled(wait));
         }
         Err(LoginFailure::Unavailable(e)) => {
             tracing::error!(error = %e, "password login failed");
@@ -143,9 +152,9 @@ pub async fn post(
         }
     };
     // A resident with a second factor gives it on the next page before anything goes on.
-    match mfa::is_enrolled(provider, &user.id).await {
-        Ok(false) => {}
-        Ok(true) => {
+    match mfa::second_factors(provider, &user.id).await {
+        Ok(factors) if !factors.any() => {}
+        Ok(_) => {
             let resume = second_factor::Resume::Interaction { id: id.clone() };
             return second_factor::ask(&state, jar, &user.id, resume, &interaction.locale).await;
         }

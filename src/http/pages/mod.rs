@@ -2,9 +2,11 @@
 
 pub mod account;
 pub mod account_home;
+pub mod account_passkeys;
 pub mod consent;
 pub mod login;
 pub mod logout;
+pub mod passkey_login;
 pub mod public;
 pub mod response;
 pub mod second_factor;
