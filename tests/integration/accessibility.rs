@@ -8,12 +8,12 @@ use std::process::Command;
 
 use crate::support::{PASSWORD, TestServer};
 
-fn browser_tools() -> &'static Path {
+pub fn browser_tools() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser"))
 }
 
 /// `npm ci` once (pinned by `package-lock.json`), never a silent skip.
-fn install_tools() {
+pub fn install_tools() {
     if browser_tools().join("node_modules/axe-core").exists()
         && browser_tools().join("node_modules/playwright-core").exists()
     {
@@ -30,7 +30,9 @@ fn install_tools() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_page_has_a_serious_or_critical_accessibility_violation() {
     install_tools();
-    let server = TestServer::start().await;
+    // On `localhost`, so that the passkey forms (shown by script where WebAuthn exists) are
+    // audited too.
+    let server = TestServer::start_on_localhost().await;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
     let config = serde_json::json!({

@@ -6,6 +6,7 @@
 mod accessibility;
 mod accounts;
 mod basic_op;
+mod browser_flow;
 mod cli;
 mod client_assertion;
 mod config_op;
