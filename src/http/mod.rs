@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod i18n_account;
 pub mod i18n_passkeys;
 pub mod pages;
+pub mod qr;
 pub mod request;
 pub mod router;
 pub mod state;

@@ -219,6 +219,53 @@ mod tests {
             .collect()
     }
 
+    /// The SQLite rebuild of `users` (0009) on a database holding an account and its
+    /// dependants: every row kept, foreign keys still pointing at the table and still enforced,
+    /// and the address unique only among accounts with a password.
+    #[tokio::test]
+    async fn rebuilding_the_users_table_keeps_every_account_and_its_dependants() {
+        use sqlx::{Connection, Executor};
+        let mut db = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        db.execute("PRAGMA foreign_keys = ON").await.unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        let (before, after): (Vec<_>, Vec<_>) = names.into_iter().partition(|n| n.as_str() < "0009");
+        for name in &before {
+            db.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(std::fs::read_to_string(format!("{dir}/{name}")).unwrap())))
+                .await
+                .unwrap();
+        }
+        db.execute(
+            "INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES ('u1', 'a@lyon.fr', 'h', 1, 1);
+             INSERT INTO totp_credentials (user_id, secret, created_at) VALUES ('u1', 's', 1);
+             INSERT INTO passkeys (id, user_id, credential_id, name, passkey, created_at) VALUES ('p1', 'u1', 'c', 'n', '{}', 1);",
+        )
+        .await
+        .unwrap();
+        for name in &after {
+            db.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(std::fs::read_to_string(format!("{dir}/{name}")).unwrap())))
+                .await
+                .unwrap();
+        }
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+        assert_eq!(count("SELECT COUNT(*) FROM users WHERE email = 'a@lyon.fr'").fetch_one(&mut db).await.unwrap(), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM totp_credentials").fetch_one(&mut db).await.unwrap(), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM passkeys").fetch_one(&mut db).await.unwrap(), 1);
+        // A second password account with the address: refused; a FranceConnect one: welcome.
+        let duplicate = "INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES ('u2', 'a@lyon.fr', 'h', 1, 1)";
+        assert!(db.execute(duplicate).await.is_err());
+        db.execute("INSERT INTO users (id, email, created_at, updated_at) VALUES ('u3', 'a@lyon.fr', 1, 1)")
+            .await
+            .unwrap();
+        // The dependants still follow their account.
+        assert!(db.execute("INSERT INTO passkeys (id, user_id, credential_id, name, passkey, created_at) VALUES ('p2', 'nobody', 'c2', 'n', '{}', 1)").await.is_err());
+        db.execute("DELETE FROM users WHERE id = 'u1'").await.unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM passkeys").fetch_one(&mut db).await.unwrap(), 0, "cascade");
+        assert_eq!(count("SELECT COUNT(*) FROM totp_credentials").fetch_one(&mut db).await.unwrap(), 0, "cascade");
+    }
+
     #[test]
     fn both_migration_folders_are_kept_in_step() {
         let sqlite = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap();

@@ -65,8 +65,10 @@ pub async fn find_by_id(db: &Db, id: &str) -> StoreResult<Option<UserRow>> {
 }
 
 /// `email` must already be normalised (lower-cased, trimmed).
+/// The account that signs in with `email` (one with a password: an account made from a
+/// FranceConnect identity holds its address as a contact only, shared or not).
 pub async fn find_by_email(db: &Db, email: &str) -> StoreResult<Option<UserRow>> {
-    const SQL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+    const SQL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1 AND password_hash IS NOT NULL");
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(email).fetch_optional(pool).await)?)
 }
 

@@ -358,6 +358,8 @@ async fn a_second_factor_is_set_up_on_the_account_page_then_asked_at_every_login
     let home = account_home(&server, &browser, PASSWORD).await;
     let setup = browser.submit_to(&home, "/account/totp", &[]).await;
     let secret = shown_secret(&setup);
+    assert!(setup.html().contains("<div class=\"qr\" role=\"img\""), "a QR code to scan");
+    assert!(setup.html().contains("<svg"), "drawn inline");
     let now = server.provider.now();
     let wrong = browser.submit_to(&setup, "/account/totp/confirm", &[("code", "000000")]).await;
     assert_eq!(wrong.status(), 400, "a wrong first code");

@@ -102,6 +102,7 @@ pub(super) async fn home(
     let ctx = context! {
         csrf, email => &account.email, name => account.full_name(), verified => account.email_verified, sessions,
         notice => feedback.notice, error => feedback.error, error_field => feedback.field, totp,
+        totp_qr => feedback.enrolment.as_ref().and_then(|e| crate::http::qr::svg(&e.uri)).map(minijinja::Value::from_safe_string),
         enrolment => feedback.enrolment.map(minijinja::value::Serde), recovery_codes => feedback.recovery_codes,
         given_name => &account.given_name, family_name => &account.family_name,
         usage_name => &account.preferred_username, phone_number => &account.phone_number,
