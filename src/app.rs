@@ -38,6 +38,12 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
     if webauthn.is_none() {
         tracing::warn!(issuer = %config.issuer, "passkeys are off: WebAuthn needs an issuer with a host name, not an IP address");
     }
+    let franceconnect = match &config.franceconnect {
+        Some(fc) => {
+            Some(crate::federation::FranceConnect::new(fc.clone(), &config.issuer).context("FranceConnect client")?)
+        }
+        None => None,
+    };
     Ok(Arc::new(Provider {
         config,
         db,
@@ -48,6 +54,7 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         http,
         mailer,
         webauthn,
+        franceconnect,
     }))
 }
 

@@ -50,6 +50,20 @@ pub enum Command {
     /// Initial access tokens for dynamic client registration (RFC 7591).
     #[command(subcommand)]
     RegistrationToken(RegistrationTokenCommand),
+    /// A FranceConnect stand-in with test identities, to try the FranceConnect login locally
+    /// without FC credentials (never FranceConnect itself: its pages say so).
+    FranceconnectStandin {
+        /// Where it listens; its issuer is `http://{bind}/api/v2`.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        bind: String,
+        #[arg(long, default_value = "glc-local")]
+        client_id: String,
+        #[arg(long, default_value = "glc-local-secret")]
+        client_secret: String,
+        /// Where its signing keys are kept.
+        #[arg(long, default_value = "data/franceconnect-standin")]
+        keys_dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +298,21 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
             tracing::info!(issuer = provider.issuer(), %bind, database = provider.db.engine(), "GrandLyon Connect is listening");
             app::serve(provider, listener, app::shutdown_signal()).await
+        }
+        Command::FranceconnectStandin { bind, client_id, client_secret, keys_dir } => {
+            let standin = crate::federation::standin::StandinConfig {
+                issuer: format!("http://{bind}/api/v2"),
+                client_id,
+                client_secret,
+                redirect_uris: vec![format!("{}/franceconnect/callback", config.issuer)],
+                post_logout_redirect_uris: vec![format!("{}/franceconnect/logged-out", config.issuer)],
+            };
+            let issuer = standin.issuer.clone();
+            let app = crate::federation::standin::Standin::new(standin, &keys_dir)?.router();
+            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
+            tracing::warn!(%issuer, "FranceConnect STAND-IN listening: test identities only, never FranceConnect");
+            axum::serve(listener, app).with_graceful_shutdown(app::shutdown_signal()).await?;
+            Ok(())
         }
         Command::Migrate => {
             let db = app::open_database(&config).await?;

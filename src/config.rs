@@ -53,6 +53,36 @@ pub struct Config {
     pub open_registration: bool,
     pub lifetimes: Lifetimes,
     pub mail: MailConfig,
+    /// "S'identifier avec FranceConnect": off unless this section is present.
+    pub franceconnect: Option<FranceConnectConfig>,
+}
+
+/// Our client registration at FranceConnect (v2). The callback to register there is
+/// `{issuer}/franceconnect/callback`, the post-logout URI `{issuer}/franceconnect/logged-out`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FranceConnectConfig {
+    /// `https://oidc.franceconnect.gouv.fr/api/v2` (production), the sandbox's, or the local
+    /// stand-in's (`glc franceconnect-standin`); its discovery document is read from there.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// What our DataPass habilitation covers; FC sends one claim per scope.
+    #[serde(default = "default_franceconnect_scopes")]
+    pub scopes: Vec<String>,
+    /// The eIDAS level asked for, and the least accepted back.
+    #[serde(default = "default_franceconnect_acr")]
+    pub acr_values: String,
+}
+
+fn default_franceconnect_scopes() -> Vec<String> {
+    ["given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email", "preferred_username"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+fn default_franceconnect_acr() -> String {
+    "eidas1".to_owned()
 }
 
 /// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in `outbox_dir` (the
@@ -142,6 +172,7 @@ impl Default for Config {
             open_registration: false,
             lifetimes: Lifetimes::default(),
             mail: MailConfig::default(),
+            franceconnect: None,
         }
     }
 }
@@ -199,6 +230,18 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         validate_issuer(&self.issuer).map_err(|reason| ConfigError::Invalid { key: "issuer", reason })?;
+        if let Some(fc) = &self.franceconnect {
+            validate_issuer(&fc.issuer)
+                .map_err(|reason| ConfigError::Invalid { key: "franceconnect.issuer", reason })?;
+            if fc.client_id.is_empty() || fc.client_secret.is_empty() {
+                let reason = "FranceConnect's client_id and client_secret are both needed".to_owned();
+                return Err(ConfigError::Invalid { key: "franceconnect.client_id", reason });
+            }
+            if !matches!(fc.acr_values.as_str(), "eidas1" | "eidas2" | "eidas3") {
+                let reason = "eidas1, eidas2 or eidas3".to_owned();
+                return Err(ConfigError::Invalid { key: "franceconnect.acr_values", reason });
+            }
+        }
         self.bind.parse::<SocketAddr>().map_err(|e| ConfigError::Invalid { key: "bind", reason: e.to_string() })?;
         let db = &self.database_url;
         if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
@@ -322,6 +365,19 @@ mod tests {
         let parsed = Config::from_toml_str(example).unwrap();
         let defaults = Config::default();
         assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::to_value(&defaults).unwrap());
+    }
+
+    #[test]
+    fn franceconnect_is_off_unless_configured_and_takes_fcs_defaults() {
+        assert!(Config::default().franceconnect.is_none());
+        let toml = "[franceconnect]\nissuer = \"https://oidc.franceconnect.gouv.fr/api/v2\"\nclient_id = \"a\"\nclient_secret = \"b\"";
+        let fc = Config::from_toml_str(toml).unwrap().franceconnect.unwrap();
+        assert_eq!(fc.acr_values, "eidas1");
+        assert!(fc.scopes.iter().any(|s| s == "birthplace") && fc.scopes.iter().any(|s| s == "email"));
+        let err = Config::from_toml_str(&format!("{toml}\nacr_values = \"eidas9\"")).unwrap_err();
+        assert!(err.to_string().contains("franceconnect.acr_values"), "{err}");
+        let err = Config::from_toml_str(&toml.replace("https://oidc", "http://oidc")).unwrap_err();
+        assert!(err.to_string().contains("franceconnect.issuer"), "{err}");
     }
 
     #[test]

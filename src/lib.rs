@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod consent;
+pub mod federation;
 pub mod http;
 pub mod identity;
 pub mod mail;

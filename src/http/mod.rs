@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod error;
 pub mod i18n;
 pub mod i18n_account;
+pub mod i18n_federation;
 pub mod i18n_passkeys;
 pub mod pages;
 pub mod qr;

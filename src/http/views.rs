@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 
-use super::{i18n, i18n_account, i18n_passkeys};
+use super::{i18n, i18n_account, i18n_federation, i18n_passkeys};
 use crate::oauth::error::{PageError, PageErrorKind};
 
 #[derive(Debug)]
@@ -67,6 +67,8 @@ impl Views {
         template!(env, "account/home.html");
         template!(env, "account/second_factor.html");
         template!(env, "account/passkey_form.html");
+        template!(env, "federation/button.html");
+        template!(env, "federation/error.html");
         template!(env, "public/accessibility.html");
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
@@ -86,12 +88,14 @@ impl Views {
             "account/login.html",
             "account/home.html",
             "account/second_factor.html",
+            "federation/error.html",
             "public/accessibility.html",
             "public/legal.html",
             "public/privacy.html",
         ] {
-            let (a, k) = (i18n_account::texts("fr"), i18n_passkeys::texts("fr"));
-            env.get_template(name)?.render(context! { lang => "fr", t => Serde(t), a => Serde(a), k => Serde(k) })?;
+            let (a, k, f) = (i18n_account::texts("fr"), i18n_passkeys::texts("fr"), i18n_federation::texts("fr"));
+            let texts = context! { lang => "fr", t => Serde(t), a => Serde(a), k => Serde(k), f => Serde(f) };
+            env.get_template(name)?.render(texts)?;
         }
         Ok(Views { env })
     }
@@ -99,7 +103,7 @@ impl Views {
     /// Renders `name` with `ctx` plus the language and its texts.
     pub fn render(&self, name: &str, lang: &str, ctx: Value) -> Result<String, minijinja::Error> {
         let base = context! { lang => lang, t => Serde(i18n::texts(lang)), a => Serde(i18n_account::texts(lang)),
-        k => Serde(i18n_passkeys::texts(lang)) };
+        k => Serde(i18n_passkeys::texts(lang)), f => Serde(i18n_federation::texts(lang)) };
         self.env.get_template(name)?.render(context! { ..base, ..ctx })
     }
 

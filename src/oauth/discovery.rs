@@ -22,7 +22,10 @@ pub mod paths {
     pub const REGISTER: &str = "/register";
 }
 
-pub fn metadata(issuer: &str) -> Value {
+/// Our discovery document; `franceconnect`: logins through FranceConnect are offered, so its
+/// eIDAS level is an `acr` a client may ask for and receive.
+pub fn metadata(issuer: &str, franceconnect: Option<&str>) -> Value {
+    let acr_values: Vec<&str> = ACR_VALUES_SUPPORTED.iter().copied().chain(franceconnect).collect();
     let url = |path: &str| format!("{issuer}{path}");
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     let client_auth = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
@@ -61,7 +64,7 @@ pub fn metadata(issuer: &str) -> Value {
         "request_uri_parameter_supported": true,
         "require_request_uri_registration": true,
         "request_object_signing_alg_values_supported": request_object_algs,
-        "acr_values_supported": ACR_VALUES_SUPPORTED,
+        "acr_values_supported": acr_values,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "display_values_supported": ["page", "popup", "touch"],
         "ui_locales_supported": ["fr", "en"],

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod consents;
 pub mod ephemeral;
 pub mod ephemeral_redis;
+pub mod federation;
 pub mod grants;
 pub mod initial_access_tokens;
 pub mod partners;

@@ -30,32 +30,38 @@ macro_rules! user_columns {
     };
 }
 
+pub(crate) const INSERT_SQL: &str = concat!(
+    "INSERT INTO users (",
+    user_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+);
+
+/// Binds a row's columns to `INSERT_SQL`, in its order.
+macro_rules! bind_user {
+    ($query:expr, $row:expr) => {
+        $query
+            .bind(&$row.id)
+            .bind(&$row.email)
+            .bind($row.email_verified)
+            .bind(&$row.password_hash)
+            .bind(&$row.given_name)
+            .bind(&$row.family_name)
+            .bind(&$row.preferred_username)
+            .bind(&$row.birthdate)
+            .bind(&$row.gender)
+            .bind(&$row.locale)
+            .bind(&$row.phone_number)
+            .bind($row.phone_number_verified)
+            .bind(&$row.address)
+            .bind($row.disabled)
+            .bind($row.created_at)
+            .bind($row.updated_at)
+    };
+}
+pub(crate) use bind_user;
+
 pub async fn insert(db: &Db, row: &UserRow) -> StoreResult<()> {
-    const SQL: &str = concat!(
-        "INSERT INTO users (",
-        user_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-    );
-    on_pool!(db, pool => sqlx::query(SQL)
-        .bind(&row.id)
-        .bind(&row.email)
-        .bind(row.email_verified)
-        .bind(&row.password_hash)
-        .bind(&row.given_name)
-        .bind(&row.family_name)
-        .bind(&row.preferred_username)
-        .bind(&row.birthdate)
-        .bind(&row.gender)
-        .bind(&row.locale)
-        .bind(&row.phone_number)
-        .bind(row.phone_number_verified)
-        .bind(&row.address)
-        .bind(row.disabled)
-        .bind(row.created_at)
-        .bind(row.updated_at)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
+    on_pool!(db, pool => bind_user!(sqlx::query(INSERT_SQL), row).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

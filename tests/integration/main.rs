@@ -16,6 +16,7 @@ mod encryption;
 mod faults;
 mod flows;
 mod form_post_op;
+mod franceconnect;
 mod instances;
 mod logout_op;
 mod malformed;

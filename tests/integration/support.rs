@@ -578,9 +578,16 @@ impl Browser {
         self.follow(response).await
     }
 
+    /// Fills and submits the page's password form (whatever other forms come first: the
+    /// FranceConnect button, say).
     pub async fn login(&self, page: &Landing, email: &str, password: &str) -> Landing {
         assert!(page.is_login_page(), "expected the login page, got {page:?}");
-        self.submit(page, &[("email", email), ("password", password)]).await
+        let html = page.html();
+        let at = html.find("name=\"password\"").unwrap();
+        let start = html[..at].rfind("<form").unwrap();
+        let tag = &html[start..start + html[start..].find('>').unwrap()];
+        let action = attribute(tag, "action").unwrap();
+        self.submit_to(page, &action, &[("email", email), ("password", password)]).await
     }
 
     /// The options of the passkey ceremony behind the page's form to `action` (what

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
+use super::login::Problem;
 use super::response::redirect;
 use super::second_factor;
 use super::{csrf_checked_form, current_session, lang_of};
@@ -133,25 +134,25 @@ fn address_part(account: &User, part: &str) -> Option<String> {
     account.address.as_ref()?.get(part)?.as_str().map(str::to_owned)
 }
 
-fn login_form(state: &AppState, lang: &str, jar: CookieJar, email: &str, failed: bool, wait: Option<i64>) -> Response {
-    sign_in_page(state, lang, jar, email, failed, wait, false)
-}
-
-/// The account's sign-in: a password, or a passkey where the browser has one.
-pub(super) fn sign_in_page(
-    state: &AppState,
-    lang: &str,
-    jar: CookieJar,
-    email: &str,
-    failed: bool,
-    wait: Option<i64>,
-    passkey_refused: bool,
-) -> Response {
+/// The account's sign-in: a password, a passkey where the browser has one, FranceConnect
+/// where configured; `problem` says what went wrong with the last attempt.
+pub(super) fn sign_in_page(state: &AppState, lang: &str, jar: CookieJar, email: &str, problem: Problem) -> Response {
     let (jar, csrf) = csrf::token(jar, state.provider.config.is_https());
+    let wait = match problem {
+        Problem::Throttled(wait) => Some(wait),
+        _ => None,
+    };
     let status = if wait.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
     let passkeys = state.provider.webauthn.is_some();
-    let (nonce, policy) = if passkeys { passkey_csp(None) } else { (String::new(), csp(None, None)) };
-    let ctx = context! { csrf, email, failed, wait, passkeys, passkey_refused, passkey_nonce => nonce };
+    let fc_origin = super::login::franceconnect_origin(state);
+    let (nonce, policy) =
+        if passkeys { passkey_csp(fc_origin.as_deref()) } else { (String::new(), csp(fc_origin.as_deref(), None)) };
+    let ctx = context! {
+        csrf, email, failed => problem == Problem::WrongPassword, wait, passkeys,
+        passkey_refused => problem == Problem::PasskeyRefused, passkey_nonce => nonce,
+        franceconnect => fc_origin.is_some(), fc_back => "account",
+        fc_cancelled => problem == Problem::FranceConnectCancelled,
+    };
     (jar, state.views.page(status, "account/login.html", lang, ctx, policy)).into_response()
 }
 
@@ -168,7 +169,11 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
     let notice = (uri.query() == Some("changed=password")).then_some(a.password_changed_text);
     match signed_in(&state, &jar).await {
         Ok(Some((_, account))) => home(&state, lang, jar, &account, Feedback { notice, ..Feedback::default() }).await,
-        Ok(None) => login_form(&state, lang, jar, "", false, None),
+        Ok(None) => {
+            let cancelled = uri.query() == Some("franceconnect=cancelled");
+            let problem = if cancelled { Problem::FranceConnectCancelled } else { Problem::None };
+            sign_in_page(&state, lang, jar, "", problem)
+        }
         Err(e) => state.views.error(&e.into(), lang),
     }
 }
@@ -216,8 +221,10 @@ pub async fn login(
     let ip = state.client_ip(peer, &headers);
     let account = match login::with_password(provider, email, password, ip).await {
         Ok(account) => account,
-        Err(LoginFailure::Wrong) => return login_form(&state, lang, jar, email, true, None),
-        Err(LoginFailure::Throttled(wait)) => return login_form(&state, lang, jar, email, false, Some(wait)),
+        Err(LoginFailure::Wrong) => return sign_in_page(&state, lang, jar, email, Problem::WrongPassword),
+        Err(LoginFailure::Throttled(wait)) => {
+            return sign_in_page(&state, lang, jar, email, Problem::Throttled(wait));
+        }
         Err(e) => return internal(&state, lang, e),
     };
     match mfa::second_factors(provider, &account.id).await {

@@ -50,6 +50,8 @@ pub(super) enum Problem {
     /// Too many failures: seconds to wait (429, with `Retry-After`).
     Throttled(i64),
     PasskeyRefused,
+    /// Back from FranceConnect, where the resident cancelled.
+    FranceConnectCancelled,
 }
 
 fn render(
@@ -77,23 +79,36 @@ pub(super) fn render_page(
         _ => None,
     };
     let passkeys = state.provider.webauthn.is_some();
-    let origin = redirect_origin(interaction);
-    let (nonce, policy) = if passkeys { passkey_csp(Some(&origin)) } else { (String::new(), csp(Some(&origin), None)) };
+    // Forms may lead to the client (a form_post response) and, through our redirect, to
+    // FranceConnect: CSP's form-action covers redirects after a submission.
+    let mut origins = redirect_origin(interaction);
+    if let Some(fc) = franceconnect_origin(state) {
+        origins = format!("{origins} {fc}");
+    }
+    let (nonce, policy) =
+        if passkeys { passkey_csp(Some(&origins)) } else { (String::new(), csp(Some(&origins), None)) };
     let ctx = context! {
         interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email,
         failed => problem == Problem::WrongPassword, wait => wait, passkey_refused => problem == Problem::PasskeyRefused,
-        passkeys, passkey_nonce => nonce,
+        passkeys, passkey_nonce => nonce, franceconnect => state.provider.franceconnect.is_some(), fc_back => id,
+        fc_cancelled => problem == Problem::FranceConnectCancelled,
     };
     let status = match problem {
         Problem::None => StatusCode::OK,
         Problem::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-        Problem::WrongPassword | Problem::PasskeyRefused => StatusCode::OK,
+        Problem::WrongPassword | Problem::PasskeyRefused | Problem::FranceConnectCancelled => StatusCode::OK,
     };
     let mut response = state.views.page(status, "login/login.html", &interaction.locale, ctx, policy);
     if let Some(value) = wait.and_then(|w| axum::http::HeaderValue::from_str(&w.to_string()).ok()) {
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
     response
+}
+
+/// The origin of FranceConnect, where its button leads.
+pub(super) fn franceconnect_origin(state: &AppState) -> Option<String> {
+    let fc = state.provider.franceconnect.as_ref()?;
+    url::Url::parse(fc.issuer()).ok().map(|u| u.origin().ascii_serialization())
 }
 
 pub async fn get(

@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_home;
 pub mod account_passkeys;
 pub mod consent;
+pub mod franceconnect;
 pub mod login;
 pub mod logout;
 pub mod passkey_login;

@@ -150,7 +150,7 @@ pub async fn account_login(State(state): State<AppState>, headers: HeaderMap, ja
         Outcome::LoggedIn(user) => {
             account_home::start_session(&state, lang, jar, &user.id, Authentication::PASSKEY, "/account").await
         }
-        Outcome::Refused => account_home::sign_in_page(&state, lang, jar, "", false, None, true),
+        Outcome::Refused => account_home::sign_in_page(&state, lang, jar, "", Problem::PasskeyRefused),
         Outcome::Page(page) => page,
     }
 }

@@ -1,0 +1,191 @@
+//! "S'identifier avec FranceConnect": `POST /franceconnect/login` sends the browser to
+//! FranceConnect (same tab), `GET /franceconnect/callback` brings it back and signs the
+//! resident in — within the authorization request it came from, or on the account page.
+//! Every failure ends on a clear page with a correlation id and a way back; a resident who
+//! cancels at FranceConnect is simply back on the sign-in page.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::login::{self, Problem};
+use super::response::redirect;
+use super::{account_home, csrf_checked_form, lang_of};
+use crate::federation::accounts;
+use crate::federation::flow::{self, Callback, Return};
+use crate::federation::{AMR_FRANCECONNECT, FcError};
+use crate::http::request::{form, header_str};
+use crate::http::views::csp;
+use crate::http::{AppState, cookies, i18n_federation};
+use crate::oauth::error::PageError;
+use crate::oauth::interaction::Authentication;
+use crate::{secrets, telemetry};
+
+/// Binds a FranceConnect login to the browser that started it.
+const COOKIE: &str = "glc_fc";
+
+/// `POST /franceconnect/login`: `back` is an interaction id, or `account`.
+pub async fn start(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+    let lang = lang_of(&headers);
+    let provider = &state.provider;
+    if provider.franceconnect.is_none() {
+        return state.views.not_found(lang);
+    }
+    let fields = match form(&headers, &body) {
+        Ok(fields) => fields,
+        Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
+    };
+    let back = match fields.get("back").unwrap_or_default() {
+        "account" => match csrf_checked_form(&state, &headers, &jar, &body) {
+            Ok(_) => Return::Account,
+            Err(page) => return page,
+        },
+        id => match login::resume(&state, id, &jar).await {
+            Ok((interaction, _))
+                if fields.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) =>
+            {
+                Return::Interaction { id: id.to_owned() }
+            }
+            Ok(_) => return state.views.error(&PageError::expired(), lang),
+            Err(e) => return state.views.error(&e, lang),
+        },
+    };
+    match flow::start(provider, back.clone()).await {
+        Ok(started) => {
+            let jar = jar.add(cookies::build(COOKIE, started.binding, provider.config.is_https()));
+            (jar, redirect(&started.url)).into_response()
+        }
+        Err(e) => failure(&state, &headers, lang, &back, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /franceconnect/callback`
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Query(params): Query<CallbackParams>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let provider = &state.provider;
+    if provider.franceconnect.is_none() {
+        return state.views.not_found(lang);
+    }
+    let https = provider.config.is_https();
+    let binding = jar.get(&cookies::name(COOKIE, https)).map(|c| c.value().to_owned());
+    let jar = jar.add(cookies::removal(COOKIE, https));
+    let fc_state = params.state.as_deref().unwrap_or_default();
+    if let Some(error) = &params.error {
+        // OIDC Core §3.1.2.6: the pending login ends; a cancel is an ordinary way back.
+        let back = match flow::take(provider, fc_state, binding.as_deref()).await {
+            Ok(Some(back)) => back,
+            Ok(None) => return (jar, expired(&state, &headers, lang)).into_response(),
+            Err(e) => return (jar, failure(&state, &headers, lang, &Return::Account, &e)).into_response(),
+        };
+        let description = params.error_description.as_deref().unwrap_or_default();
+        tracing::info!(%error, %description, "FranceConnect returned an error");
+        if error == "access_denied" {
+            telemetry::login("franceconnect", "cancelled");
+            let page = cancelled(&state, &back, &jar).await;
+            return (jar, page).into_response();
+        }
+        let e = FcError::Unavailable(format!("{error}: {description}"));
+        return (jar, failure(&state, &headers, lang, &back, &e)).into_response();
+    }
+    let callback =
+        Callback { state: fc_state, code: params.code.as_deref().unwrap_or_default(), iss: params.iss.as_deref() };
+    let (identity, back) = match flow::finish(provider, callback, binding.as_deref()).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return (jar, expired(&state, &headers, lang)).into_response(),
+        Err(e) => {
+            telemetry::login("franceconnect", "failure");
+            // Where to go back: the login it came from is gone with the refusal.
+            return (jar, failure(&state, &headers, lang, &Return::Account, &e)).into_response();
+        }
+    };
+    let user = match accounts::sign_in(provider, &identity).await {
+        Ok((user, outcome)) => {
+            tracing::info!(user_id = %user.id, created = outcome == accounts::Outcome::Created, "FranceConnect login");
+            telemetry::login("franceconnect", "success");
+            user
+        }
+        Err(e) => return (jar, failure(&state, &headers, lang, &back, &e)).into_response(),
+    };
+    let amr = [AMR_FRANCECONNECT];
+    let how = Authentication { acr: &identity.acr, amr: &amr };
+    match back {
+        Return::Interaction { id } => match login::resume(&state, &id, &jar).await {
+            Ok((interaction, client)) => {
+                login::finish_login(&state, jar, &id, interaction, &client, &user.id, how).await
+            }
+            Err(e) => (jar, state.views.error(&e, lang)).into_response(),
+        },
+        Return::Account => account_home::start_session(&state, lang, jar, &user.id, how, "/account").await,
+    }
+}
+
+/// Back on the sign-in page the resident left, saying they cancelled.
+async fn cancelled(state: &AppState, back: &Return, jar: &CookieJar) -> Response {
+    match back {
+        Return::Interaction { id } => match login::resume(state, id, jar).await {
+            Ok((interaction, client)) => {
+                login::render_page(state, id, &interaction, &client, "", Problem::FranceConnectCancelled)
+            }
+            Err(_) => redirect("/account"),
+        },
+        Return::Account => redirect("/account?franceconnect=cancelled"),
+    }
+}
+
+fn back_link(back: &Return) -> String {
+    match back {
+        Return::Interaction { id } => format!("/login/{id}"),
+        Return::Account => "/account".to_owned(),
+    }
+}
+
+fn error_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: &str,
+    status: StatusCode,
+    message: &str,
+    back: &str,
+) -> Response {
+    let correlation = header_str(headers, axum::http::HeaderName::from_static("x-request-id")).unwrap_or_default();
+    let ctx = context! { message, correlation, back_to => back };
+    state.views.page(status, "federation/error.html", lang, ctx, csp(None, None))
+}
+
+fn expired(state: &AppState, headers: &HeaderMap, lang: &str) -> Response {
+    let f = i18n_federation::texts(lang);
+    error_page(state, headers, lang, StatusCode::BAD_REQUEST, f.error_expired, "/account")
+}
+
+fn failure(state: &AppState, headers: &HeaderMap, lang: &str, back: &Return, e: &FcError) -> Response {
+    let f = i18n_federation::texts(lang);
+    let correlation = header_str(headers, axum::http::HeaderName::from_static("x-request-id")).unwrap_or_default();
+    match e {
+        FcError::Unavailable(why) => {
+            tracing::warn!(reason = %why, %correlation, "FranceConnect unavailable");
+            error_page(state, headers, lang, StatusCode::BAD_GATEWAY, f.error_unavailable, &back_link(back))
+        }
+        FcError::Refused(why) => {
+            tracing::warn!(reason = %why, %correlation, "FranceConnect answer refused");
+            error_page(state, headers, lang, StatusCode::BAD_REQUEST, f.error_refused, &back_link(back))
+        }
+    }
+}

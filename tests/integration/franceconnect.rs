@@ -1,0 +1,243 @@
+//! "S'identifier avec FranceConnect" against the stand-in (`glc::federation::standin`), which
+//! behaves like FranceConnect v2 and misbehaves on demand.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use glc::config::FranceConnectConfig;
+use glc::federation::standin::{Misbehaviour, Standin, StandinConfig};
+use tokio::net::TcpListener;
+
+use crate::support::{Browser, Landing, PASSWORD, TestServer, jwt_claims, parse_form, serve_until_dropped};
+
+struct Federation {
+    server: TestServer,
+    fc: Arc<Standin>,
+    fc_issuer: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A provider with FranceConnect configured, and the stand-in it talks to.
+async fn federation() -> Federation {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fc_issuer = format!("http://{}/api/v2", listener.local_addr().unwrap());
+    let config = FranceConnectConfig {
+        issuer: fc_issuer.clone(),
+        client_id: "glc-test".into(),
+        client_secret: "glc-test-secret".into(),
+        scopes: ["given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email"]
+            .into_iter()
+            .chain(["preferred_username", "idp_birthdate"])
+            .map(str::to_owned)
+            .collect(),
+        acr_values: "eidas1".into(),
+    };
+    let server = TestServer::start_with(|c| c.franceconnect = Some(config)).await;
+    let standin = StandinConfig {
+        issuer: fc_issuer.clone(),
+        client_id: "glc-test".into(),
+        client_secret: "glc-test-secret".into(),
+        redirect_uris: vec![format!("{}/franceconnect/callback", server.issuer())],
+        post_logout_redirect_uris: vec![format!("{}/franceconnect/logged-out", server.issuer())],
+    };
+    let fc = Standin::new(standin, &server.dir.path().join("fc-standin")).unwrap();
+    let stop = serve_until_dropped(listener, fc.router());
+    Federation { server, fc, fc_issuer, _stop: stop }
+}
+
+/// From a page with the FranceConnect button to FranceConnect's page.
+async fn to_franceconnect(browser: &Browser, page: &Landing) -> Landing {
+    assert!(page.html().contains("S’identifier avec") && page.html().contains("Qu’est-ce que FranceConnect ?"));
+    let Landing::Redirect(url) = browser.submit_to(page, "/franceconnect/login", &[]).await else {
+        panic!("the button leads to FranceConnect")
+    };
+    browser.open(url.as_str()).await
+}
+
+/// On FranceConnect's page, picks `choice` (an identity's index, or `cancel`); returns where
+/// the browser lands back with us.
+async fn choose(fed: &Federation, browser: &Browser, fc_page: &Landing, choice: &str) -> Landing {
+    assert!(fc_page.html().contains("ce n'est pas FranceConnect"), "the stand-in says what it is");
+    let (_, mut fields) = parse_form(fc_page.html());
+    fields.insert("identity".into(), choice.into());
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    browser.post_form(&format!("{}/authorize/choose", fed.fc_issuer), &form).await
+}
+
+/// A whole service login through FranceConnect as identity `index`: the ID token's claims
+/// and the userinfo the client gets.
+async fn service_login(fed: &Federation, index: &str) -> (serde_json::Value, serde_json::Value) {
+    let server = &fed.server;
+    let client = server.web_client().await;
+    let browser = Browser::new(server);
+    let login = browser.open(&server.authorize_url(&client, &[("scope", "openid profile email")])).await;
+    let fc_page = to_franceconnect(&browser, &login).await;
+    let consent = choose(fed, &browser, &fc_page, index).await;
+    assert!(consent.is_consent_page(), "{consent:?}");
+    let callback = browser.submit(&consent, &[("decision", "allow")]).await.callback();
+    let (status, tokens) = server.redeem(&client, &callback["code"], &[]).await;
+    assert_eq!(status, 200, "{tokens}");
+    let (_, userinfo) = server.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    (jwt_claims(tokens["id_token"].as_str().unwrap()), userinfo)
+}
+
+async fn user_count(server: &TestServer) -> usize {
+    glc::store::users::list(&server.provider.db, 1000, 0).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn a_first_franceconnect_login_makes_an_account_and_the_next_one_finds_it() {
+    let fed = federation().await;
+    let (id_token, userinfo) = service_login(&fed, "0").await;
+    assert_eq!(id_token["acr"], "eidas1");
+    assert_eq!(id_token["amr"], serde_json::json!(["fc"]));
+    assert_eq!(userinfo["given_name"], "Angela Claire Louise");
+    assert_eq!(userinfo["family_name"], "DUBOIS");
+    assert_eq!(userinfo["birthdate"], "1962-08-24");
+    assert_eq!(user_count(&fed.server).await, 1);
+    let discovery: serde_json::Value =
+        reqwest::get(fed.server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
+    assert!(discovery["acr_values_supported"].as_array().unwrap().iter().any(|v| v == "eidas1"), "{discovery}");
+
+    // The same FranceConnect identity again: the same account, the same `sub` for the service.
+    let (again, _) = service_login(&fed, "0").await;
+    assert_eq!(user_count(&fed.server).await, 1);
+    assert_eq!(again["sub"].as_str().map(|s| s.len()), id_token["sub"].as_str().map(|s| s.len()));
+
+    // The account: no password, its certified identity with its provenance.
+    let db = &fed.server.provider.db;
+    let users = glc::store::users::list(db, 10, 0).await.unwrap();
+    assert!(users[0].password_hash.is_none(), "a FranceConnect account needs no password");
+    let certified = glc::store::federation::certified_of(db, &users[0].id).await.unwrap().unwrap();
+    assert_eq!((certified.platform.as_str(), certified.acr.as_str()), ("fc", "eidas1"));
+    assert_eq!(certified.birthplace.as_deref(), Some("69383"));
+    assert_eq!(certified.given_name_array.as_deref(), Some(r#"["Angela","Claire","Louise"]"#));
+}
+
+#[tokio::test]
+async fn the_franceconnect_email_neither_links_nor_blocks_accounts() {
+    let fed = federation().await;
+    // A password account already uses Angela's address; Lucas's FC identity carries it too.
+    let local = fed.server.resident("angela.dubois@example.fr").await;
+    service_login(&fed, "0").await;
+    service_login(&fed, "3").await;
+    let users = glc::store::users::list(&fed.server.provider.db, 10, 0).await.unwrap();
+    assert_eq!(users.len(), 3, "one account per person, whatever the shared address");
+    let db = &fed.server.provider.db;
+    assert!(glc::store::federation::certified_of(db, &local.id).await.unwrap().is_none(), "never linked by email");
+    // The password account still signs in with its address.
+    let browser = Browser::new(&fed.server);
+    let page = browser.open(&fed.server.url("/account")).await;
+    let home = browser
+        .submit_to(&page, "/account/login", &[("email", "angela.dubois@example.fr"), ("password", PASSWORD)])
+        .await;
+    assert!(home.html().contains("Me déconnecter partout"), "{}", home.html());
+}
+
+#[tokio::test]
+async fn born_abroad_presumed_birthdates_and_long_names_are_kept_as_franceconnect_sent_them() {
+    let fed = federation().await;
+    service_login(&fed, "1").await;
+    let (_, marie) = service_login(&fed, "2").await;
+    assert_eq!(marie["family_name"], "DE LA TOUR D'AUVERGNE-LAURAGUAIS DE SAINT-JEAN-PIED-DE-PORT");
+    let db = &fed.server.provider.db;
+    let mut certified = HashMap::new();
+    for user in glc::store::users::list(db, 10, 0).await.unwrap() {
+        let row = glc::store::federation::certified_of(db, &user.id).await.unwrap().unwrap();
+        certified.insert(row.given_name.clone(), row);
+    }
+    let karim = &certified["Karim"];
+    assert_eq!(karim.birthplace.as_deref(), Some(""), "born abroad: an empty birthplace");
+    assert_eq!(karim.birthcountry.as_deref(), Some("99350"));
+    assert_eq!((karim.birthdate.as_deref(), karim.idp_birthdate.as_deref()), (Some("1985-01-01"), Some("1985")));
+    let marie = &certified["Marie-Thérèse Jeanne Françoise Bernadette Geneviève"];
+    assert!(marie.family_name.chars().count() > 50);
+    assert_eq!(serde_json::from_str::<Vec<String>>(marie.given_name_array.as_deref().unwrap()).unwrap().len(), 5);
+    assert_eq!(marie.preferred_username.as_deref(), Some("MARTIN"), "the usage name apart from the birth name");
+}
+
+#[tokio::test]
+async fn a_resident_who_cancels_at_franceconnect_is_back_on_the_login_page() {
+    let fed = federation().await;
+    let client = fed.server.web_client().await;
+    let browser = Browser::new(&fed.server);
+    let login = browser.open(&fed.server.authorize_url(&client, &[])).await;
+    let fc_page = to_franceconnect(&browser, &login).await;
+    let back = choose(&fed, &browser, &fc_page, "cancel").await;
+    assert!(back.is_login_page(), "{back:?}");
+    assert!(back.html().contains("Vous avez annulé la connexion avec FranceConnect"));
+    // The password still works from there.
+    fed.server.resident("camille@lyon.fr").await;
+    let consent = browser.login(&back, "camille@lyon.fr", PASSWORD).await;
+    assert!(consent.is_consent_page());
+
+    // The same from the account page.
+    let browser = Browser::new(&fed.server);
+    let account_page = browser.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&browser, &account_page).await;
+    let back = choose(&fed, &browser, &fc_page, "cancel").await;
+    assert!(back.html().contains("Vous avez annulé la connexion avec FranceConnect"), "{back:?}");
+}
+
+#[tokio::test]
+async fn every_fault_of_franceconnect_ends_on_a_clear_page_and_signs_nobody_in() {
+    let fed = federation().await;
+    for fault in [
+        Misbehaviour::WrongNonce,
+        Misbehaviour::WrongIssuerInCallback,
+        Misbehaviour::ForgedSignature,
+        Misbehaviour::LowerAcr,
+        Misbehaviour::UnsignedUserinfo,
+        Misbehaviour::TokenEndpointDown,
+    ] {
+        fed.fc.misbehave(fault);
+        let browser = Browser::new(&fed.server);
+        let page = browser.open(&fed.server.url("/account")).await;
+        let fc_page = to_franceconnect(&browser, &page).await;
+        let landing = choose(&fed, &browser, &fc_page, "0").await;
+        let expected = if fault == Misbehaviour::TokenEndpointDown { 502 } else { 400 };
+        assert_eq!(landing.status(), expected, "{fault:?}: {}", landing.html());
+        assert!(landing.html().contains("Connexion avec FranceConnect impossible"), "{fault:?}");
+        assert!(landing.html().contains("Référence de l’erreur"), "{fault:?}: a correlation id");
+        let after = browser.open(&fed.server.url("/account")).await;
+        assert!(after.html().contains("name=\"password\""), "{fault:?}: nobody signed in");
+    }
+    assert_eq!(user_count(&fed.server).await, 0);
+    fed.fc.misbehave(Misbehaviour::None);
+    service_login(&fed, "0").await;
+}
+
+#[tokio::test]
+async fn a_callback_from_another_browser_or_replayed_is_refused() {
+    let fed = federation().await;
+    let browser = Browser::new(&fed.server);
+    let page = browser.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&browser, &page).await;
+    // FranceConnect's redirect back, captured without following it.
+    let (_, mut fields) = parse_form(fc_page.html());
+    fields.insert("identity".into(), "0".into());
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = raw.post(format!("{}/authorize/choose", fed.fc_issuer)).form(&fields).send().await.unwrap();
+    let callback = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.contains("iss="), "RFC 9207: {callback}");
+
+    let attacker = Browser::new(&fed.server);
+    let refused = attacker.open(&callback).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.html().contains("a expiré ou a été ouverte dans un autre navigateur"));
+    // The resident's own browser still completes its login, once.
+    let home = browser.open(&callback).await;
+    assert!(home.html().contains("Me déconnecter partout"), "{home:?}");
+    let again = browser.open(&callback).await;
+    assert_eq!(again.status(), 400, "a callback works once");
+}
+
+#[tokio::test]
+async fn without_configuration_there_is_no_franceconnect_button() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let page = browser.open(&server.url("/account")).await;
+    assert!(!page.html().contains("FranceConnect"));
+    let response = browser.raw_get(&server.url("/franceconnect/callback?state=x&code=y")).await;
+    assert_eq!(response.status(), 404);
+}
