@@ -6,6 +6,7 @@
 
 use super::client::{FcError, FcIdentity};
 use crate::identity::user::User;
+use crate::mail::compose::{Template, compose};
 use crate::provider::Provider;
 use crate::store::federation::{self, CertifiedRow};
 use crate::store::users::{self, UserRow};
@@ -100,4 +101,54 @@ fn new_account(identity: &FcIdentity, now: i64) -> UserRow {
         created_at: now,
         updated_at: now,
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// This FranceConnect identity already belongs to another account.
+    #[error("this FranceConnect identity is linked to another account")]
+    LinkedElsewhere,
+    /// The account already has a FranceConnect identity.
+    #[error("the account is already linked to FranceConnect")]
+    AlreadyLinked,
+    /// Unlinking would leave the account with no way to sign in.
+    #[error("the account has no other way to sign in")]
+    NoOtherWayIn,
+    #[error(transparent)]
+    Fc(#[from] FcError),
+}
+
+/// Links `identity` to `account`, whose owner just proved it by signing in (password or
+/// passkey) in this very browser; they are told by mail.
+pub async fn link(provider: &Provider, account: &User, identity: &FcIdentity) -> Result<(), LinkError> {
+    let db = &provider.db;
+    if let Some(owner) =
+        federation::linked_user(db, &identity.platform, &identity.subject).await.map_err(unavailable)?
+    {
+        return Err(if owner == account.id { LinkError::AlreadyLinked } else { LinkError::LinkedElsewhere });
+    }
+    let certified = certified_row(&account.id, identity, provider.now());
+    match federation::link(db, &identity.subject, &certified).await {
+        Ok(()) => {}
+        Err(crate::store::StoreError::Conflict { .. }) => return Err(LinkError::AlreadyLinked),
+        Err(e) => return Err(unavailable(e).into()),
+    }
+    let account_url = provider.url("/account");
+    if let Ok(mail) = compose(&account.email, Template::FranceConnectLinked { account: &account_url })
+        && let Err(e) = provider.mailer.send(mail).await
+    {
+        tracing::error!(error = %e, "FranceConnect link notification not sent");
+    }
+    Ok(())
+}
+
+/// Unlinks FranceConnect from `account`, which must keep another way in (a password or a
+/// passkey); what FC certified is no longer marked so.
+pub async fn unlink(provider: &Provider, account: &User) -> Result<(), LinkError> {
+    let has_passkey = crate::store::passkeys::count_of_user(&provider.db, &account.id).await.map_err(unavailable)? > 0;
+    if account.password_hash.is_none() && !has_passkey {
+        return Err(LinkError::NoOtherWayIn);
+    }
+    federation::unlink(&provider.db, &account.id).await.map_err(unavailable)?;
+    Ok(())
 }

@@ -20,6 +20,8 @@ pub enum Return {
     Interaction { id: String },
     /// The account page.
     Account,
+    /// Linking FranceConnect to this signed-in account (from the account page).
+    Link { user_id: String },
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/profile", post(account_home::update_profile))
         .route("/account/email", post(account_home::change_email))
         .route("/account/totp", post(account_home::totp_start))
+        .route("/account/franceconnect/unlink", post(account_home::unlink_franceconnect))
         .route("/account/totp/confirm", post(account_home::totp_confirm))
         .route("/account/totp/disable", post(account_home::totp_disable))
         .route("/franceconnect/login", post(franceconnect::start))

@@ -15,6 +15,9 @@ pub enum AccountError {
     WrongPassword,
     #[error(transparent)]
     WeakPassword(#[from] Weakness),
+    /// Another account signs in with this address: it cannot be this one's too.
+    #[error("the address signs another account in")]
+    AddressTaken,
     #[error(transparent)]
     Profile(ProfileError),
     #[error(transparent)]
@@ -23,8 +26,12 @@ pub enum AccountError {
     Internal(String),
 }
 
-/// Checks the resident's current password (a change or a deletion needs it).
+/// Checks the resident's current password (a change or a deletion needs it). An account made
+/// from FranceConnect may have none: its signed-in session is then the only proof there is.
 async fn confirm_password(provider: &Provider, account: &User, password: &str) -> Result<(), AccountError> {
+    if account.password_hash.is_none() {
+        return Ok(());
+    }
     let ok = provider
         .passwords
         .verify(password.to_owned(), account.password_hash.clone())
@@ -45,7 +52,12 @@ pub async fn change_password(
     password_policy::check(new, &account.email)?;
     let hash = provider.passwords.hash(new.to_owned()).await.map_err(|e| AccountError::Internal(e.to_string()))?;
     let now = provider.now();
-    users::update_password(&provider.db, &account.id, &hash, now).await?;
+    match users::update_password(&provider.db, &account.id, &hash, now).await {
+        Ok(_) => {}
+        // A FranceConnect account's address is a password account's sign-in already.
+        Err(StoreError::Conflict { .. }) => return Err(AccountError::AddressTaken),
+        Err(e) => return Err(e.into()),
+    }
     grants::revoke_all_of_user(&provider.db, &account.id, now).await?;
     let forgot = provider.url("/password/forgot");
     if let Ok(mail) = compose(&account.email, Template::PasswordChanged { forgot: &forgot })
@@ -160,9 +172,16 @@ pub async fn update_profile(provider: &Provider, account: &User, input: ProfileI
             "formatted": parts.join("\n"),
         })
     });
+    // Names FranceConnect certified are FranceConnect's to change, not the resident's.
+    let certified = crate::store::federation::certified_of(&provider.db, &account.id).await?.is_some();
+    let (given_name, family_name) = if certified {
+        (account.given_name.clone(), account.family_name.clone())
+    } else {
+        (clean(&input.given_name), clean(&input.family_name))
+    };
     let profile = user::Profile {
-        given_name: clean(&input.given_name),
-        family_name: clean(&input.family_name),
+        given_name,
+        family_name,
         preferred_username: clean(&input.usage_name),
         birthdate: account.birthdate.clone(),
         gender: account.gender.clone(),

@@ -14,6 +14,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("reset_password.txt", include_str!("../../templates/mail/reset_password.txt")),
         ("password_changed.txt", include_str!("../../templates/mail/password_changed.txt")),
         ("new_passkey.txt", include_str!("../../templates/mail/new_passkey.txt")),
+        ("franceconnect_linked.txt", include_str!("../../templates/mail/franceconnect_linked.txt")),
     ] {
         // The templates are compiled in: a syntax error fails the unit test below.
         let _ = env.add_template(name, text);
@@ -44,6 +45,10 @@ pub enum Template<'a> {
         name: &'a str,
         account: &'a str,
     },
+    /// A FranceConnect identity was linked to the account; where to unlink it.
+    FranceConnectLinked {
+        account: &'a str,
+    },
 }
 
 pub fn compose(to: &str, template: Template<'_>) -> Result<Mail, MailError> {
@@ -60,6 +65,11 @@ pub fn compose(to: &str, template: Template<'_>) -> Result<Mail, MailError> {
         Template::PasswordChanged { forgot } => {
             ("password_changed.txt", "Votre mot de passe a été changé / Your password was changed", context! { forgot })
         }
+        Template::FranceConnectLinked { account } => (
+            "franceconnect_linked.txt",
+            "FranceConnect lié à votre compte / FranceConnect linked to your account",
+            context! { link => account },
+        ),
         Template::NewPasskey { name, account } => {
             ("new_passkey.txt", "Nouvelle clé d'accès / New passkey", context! { name, link => account })
         }
@@ -84,6 +94,7 @@ mod tests {
             Template::ResetPassword { link },
             Template::PasswordChanged { forgot: link },
             Template::NewPasskey { name: "Téléphone", account: link },
+            Template::FranceConnectLinked { account: link },
         ] {
             let mail = compose("camille@lyon.fr", template.clone()).unwrap();
             assert!(mail.body.contains(link), "{template:?}");

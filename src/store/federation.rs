@@ -105,3 +105,32 @@ pub async fn record_login(db: &Db, subject: &str, certified: &CertifiedRow) -> S
     }.await)?;
     Ok(())
 }
+
+/// Links `subject` to an existing account and records what FC certified; a subject already
+/// linked (to anyone) or an account already linked on this platform is a `Conflict`.
+pub async fn link(db: &Db, subject: &str, certified: &CertifiedRow) -> StoreResult<()> {
+    let c = certified;
+    on_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query(INSERT_LINK).bind(&c.platform).bind(subject).bind(&c.user_id).bind(c.verified_at).execute(&mut *tx).await?;
+        sqlx::query(DELETE_CERTIFIED).bind(&c.user_id).execute(&mut *tx).await?;
+        bind_certified!(sqlx::query(INSERT_CERTIFIED), c).execute(&mut *tx).await?;
+        sqlx::query(CERTIFY_PROFILE).bind(&c.given_name).bind(&c.family_name).bind(&c.birthdate).bind(&c.gender)
+            .bind(c.verified_at).bind(&c.user_id).execute(&mut *tx).await?;
+        tx.commit().await
+    }.await)?;
+    Ok(())
+}
+
+/// Removes the account's FranceConnect links and what they certified (the profile keeps its
+/// values, no longer certified).
+pub async fn unlink(db: &Db, user_id: &str) -> StoreResult<()> {
+    const DELETE_LINKS: &str = "DELETE FROM federated_identities WHERE user_id = $1";
+    on_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query(DELETE_LINKS).bind(user_id).execute(&mut *tx).await?;
+        sqlx::query(DELETE_CERTIFIED).bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await
+    }.await)?;
+    Ok(())
+}

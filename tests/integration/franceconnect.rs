@@ -241,3 +241,97 @@ async fn without_configuration_there_is_no_franceconnect_button() {
     let response = browser.raw_get(&server.url("/franceconnect/callback?state=x&code=y")).await;
     assert_eq!(response.status(), 404);
 }
+
+/// Signs in on `/account` with a password.
+async fn account_home(server: &TestServer, browser: &Browser, email: &str) -> Landing {
+    let page = browser.open(&server.url("/account")).await;
+    browser.submit_to(&page, "/account/login", &[("email", email), ("password", PASSWORD)]).await
+}
+
+#[tokio::test]
+async fn a_resident_links_franceconnect_from_the_account_page_then_signs_in_with_it() {
+    let fed = federation().await;
+    fed.server.resident("camille@lyon.fr").await;
+    let browser = Browser::new(&fed.server);
+    let home = account_home(&fed.server, &browser, "camille@lyon.fr").await;
+    assert!(home.html().contains("Lier mon compte à FranceConnect") || home.html().contains("Liez votre compte"));
+    let fc_page = to_franceconnect(&browser, &home).await;
+    let linked = choose(&fed, &browser, &fc_page, "0").await;
+    assert!(linked.html().contains("Votre compte est maintenant lié à FranceConnect."), "{linked:?}");
+    assert!(linked.html().contains("Identité certifiée par FranceConnect") && linked.html().contains("DUBOIS"));
+    assert!(!linked.html().contains("id=\"given_name\""), "certified names are not editable");
+    assert!(fed.server.mails_to("camille@lyon.fr").iter().any(|m| m.subject.contains("FranceConnect")));
+
+    // Editing the profile keeps the certified names whatever is posted.
+    let saved = browser
+        .submit_to(
+            &linked,
+            "/account/profile",
+            &[("given_name", "Usurpée"), ("family_name", "AUTRE"), ("usage_name", "Cam")],
+        )
+        .await;
+    assert!(saved.html().contains("DUBOIS") && !saved.html().contains("Usurpée"), "{}", saved.html());
+
+    // FranceConnect now signs this very account in.
+    let other = Browser::new(&fed.server);
+    let page = other.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&other, &page).await;
+    let home = choose(&fed, &other, &fc_page, "0").await;
+    assert!(home.html().contains("camille@lyon.fr"), "{home:?}");
+    assert_eq!(user_count(&fed.server).await, 1);
+}
+
+#[tokio::test]
+async fn a_link_needs_a_signed_in_account_and_an_identity_nobody_else_has() {
+    let fed = federation().await;
+    // Angela's identity made its own account first.
+    service_login(&fed, "0").await;
+    fed.server.resident("camille@lyon.fr").await;
+    let browser = Browser::new(&fed.server);
+    let home = account_home(&fed.server, &browser, "camille@lyon.fr").await;
+    let fc_page = to_franceconnect(&browser, &home).await;
+    let refused = choose(&fed, &browser, &fc_page, "0").await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.html().contains("déjà liée à un autre compte"), "{refused:?}");
+
+    // Without a session, a "link" is no link: the browser is sent to sign in.
+    let stranger = Browser::new(&fed.server);
+    let page = stranger.open(&fed.server.url("/account")).await;
+    let csrf = crate::support::form_field(page.html(), "/account/login", "csrf");
+    let url = fed.server.url("/franceconnect/login");
+    let landing = stranger.post_form(&url, &[("csrf", &csrf), ("back", "link")]).await;
+    assert!(landing.html().contains("name=\"password\""), "{landing:?}");
+}
+
+#[tokio::test]
+async fn unlinking_needs_another_way_in_and_ends_the_certification() {
+    let fed = federation().await;
+    let browser = Browser::new(&fed.server);
+    let page = browser.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&browser, &page).await;
+    let home = choose(&fed, &browser, &fc_page, "0").await;
+    assert!(home.html().contains("Délier FranceConnect"), "{home:?}");
+    let refused = browser.submit_to(&home, "/account/franceconnect/unlink", &[]).await;
+    assert!(refused.html().contains("ajoutez d’abord un mot de passe"), "{}", refused.html());
+
+    // A first password (no current one to give), then the unlink.
+    let with_password =
+        browser.submit_to(&refused, "/account/password", &[("new_password", "une phrase de passe solide")]).await;
+    assert!(with_password.html().contains("Délier FranceConnect"), "{with_password:?}");
+    let unlinked = browser.submit_to(&with_password, "/account/franceconnect/unlink", &[]).await;
+    assert!(unlinked.html().contains("FranceConnect a été délié"), "{}", unlinked.html());
+    assert!(!unlinked.html().contains("Identité certifiée par FranceConnect"));
+    assert!(unlinked.html().contains("id=\"given_name\""), "the names are the resident's again");
+    let db = &fed.server.provider.db;
+    let user = glc::store::users::find_by_email(db, "angela.dubois@example.fr").await.unwrap().unwrap();
+    assert!(glc::store::federation::certified_of(db, &user.id).await.unwrap().is_none());
+    assert_eq!(user.given_name.as_deref(), Some("Angela Claire Louise"), "the values stay, uncertified");
+
+    // Lucas shares Angela's address: now that Angela signs in with it, his account cannot.
+    let lucas = Browser::new(&fed.server);
+    let page = lucas.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&lucas, &page).await;
+    let home = choose(&fed, &lucas, &fc_page, "3").await;
+    let taken = lucas.submit_to(&home, "/account/password", &[("new_password", "une autre phrase solide")]).await;
+    assert!(taken.html().contains("Un autre compte se connecte déjà avec votre adresse"), "{}", taken.html());
+}

@@ -97,8 +97,17 @@ pub(super) async fn home(
             .collect::<Vec<_>>(),
         Err(e) => return internal(state, lang, e),
     };
+    let (fc_linked, certified) = match crate::store::federation::is_linked(&provider.db, &account.id).await {
+        Ok(linked) => match crate::store::federation::certified_of(&provider.db, &account.id).await {
+            Ok(certified) => (linked, certified),
+            Err(e) => return internal(state, lang, e),
+        },
+        Err(e) => return internal(state, lang, e),
+    };
     let passkeys_on = provider.webauthn.is_some();
-    let (nonce, policy) = if passkeys_on { passkey_csp(None) } else { (String::new(), csp(None, None)) };
+    let fc_origin = super::login::franceconnect_origin(state);
+    let (nonce, policy) =
+        if passkeys_on { passkey_csp(fc_origin.as_deref()) } else { (String::new(), csp(fc_origin.as_deref(), None)) };
     let status = if feedback.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let ctx = context! {
         csrf, email => &account.email, name => account.full_name(), verified => account.email_verified, sessions,
@@ -110,6 +119,15 @@ pub(super) async fn home(
         street_address => address_part(account, "street_address"), postal_code => address_part(account, "postal_code"),
         locality => address_part(account, "locality"),
         passkeys_on, passkeys => minijinja::value::Serde(passkey_list), passkey_nonce => nonce,
+        franceconnect => provider.franceconnect.is_some(), fc_linked, fc_back => "link",
+        has_password => account.password_hash.is_some(),
+        certified => certified.is_some(),
+        certified_family_name => certified.as_ref().map(|c| c.family_name.clone()),
+        certified_given_name => certified.as_ref().map(|c| c.given_name.clone()),
+        certified_birthdate => certified.as_ref().and_then(|c| c.birthdate.clone()),
+        certified_birthplace => certified.as_ref().and_then(|c| c.birthplace.clone()),
+        certified_birthcountry => certified.as_ref().and_then(|c| c.birthcountry.clone()),
+        certified_on => certified.as_ref().map(|c| since(c.verified_at)),
     };
     (jar, state.views.page(status, "account/home.html", lang, ctx, policy)).into_response()
 }
@@ -166,7 +184,12 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
     let lang = lang_of(&headers);
     let a = i18n_account::texts(lang);
     // After a redirect: what was just done.
-    let notice = (uri.query() == Some("changed=password")).then_some(a.password_changed_text);
+    let f = crate::http::i18n_federation::texts(lang);
+    let notice = match uri.query() {
+        Some("changed=password") => Some(a.password_changed_text),
+        Some("franceconnect=linked") => Some(f.linked_notice),
+        _ => None,
+    };
     match signed_in(&state, &jar).await {
         Ok(Some((_, account))) => home(&state, lang, jar, &account, Feedback { notice, ..Feedback::default() }).await,
         Ok(None) => {
@@ -301,6 +324,10 @@ pub async fn change_password(State(state): State<AppState>, form: AccountForm) -
         }
         Err(AccountError::WeakPassword(w)) => {
             home(&state, lang, jar, &account, refused(a.weakness(w), "new_password")).await
+        }
+        Err(AccountError::AddressTaken) => {
+            let f = crate::http::i18n_federation::texts(lang);
+            home(&state, lang, jar, &account, refused(f.address_taken, "new_password")).await
         }
         Err(e) => internal(&state, lang, e),
     }
@@ -485,4 +512,21 @@ pub async fn end_session(State(state): State<AppState>, form: AccountForm) -> Re
     }
     let a = i18n_account::texts(lang);
     home(&state, lang, jar, &account, Feedback { notice: Some(a.session_ended), ..Feedback::default() }).await
+}
+
+pub async fn unlink_franceconnect(State(state): State<AppState>, form: AccountForm) -> Response {
+    let AccountForm { lang, jar, account, .. } = form;
+    let f = crate::http::i18n_federation::texts(lang);
+    let feedback = match crate::federation::accounts::unlink(&state.provider, &account).await {
+        Ok(()) => Feedback { notice: Some(f.unlinked_notice), ..Feedback::default() },
+        Err(crate::federation::accounts::LinkError::NoOtherWayIn) => {
+            Feedback { error: Some(f.unlink_needs_other_way), ..Feedback::default() }
+        }
+        Err(e) => return internal(&state, lang, e),
+    };
+    match account::of_session(&state.provider, &account.id).await {
+        Ok(Some(updated)) => home(&state, lang, jar, &updated, feedback).await,
+        Ok(None) => redirect("/account"),
+        Err(e) => internal(&state, lang, e),
+    }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::login::{self, Problem};
 use super::response::redirect;
 use super::{account_home, csrf_checked_form, lang_of};
-use crate::federation::accounts;
+use crate::federation::accounts::{self, LinkError};
 use crate::federation::flow::{self, Callback, Return};
 use crate::federation::{AMR_FRANCECONNECT, FcError};
 use crate::http::request::{form, header_str};
@@ -44,6 +44,17 @@ pub async fn start(State(state): State<AppState>, headers: HeaderMap, jar: Cooki
             Ok(_) => Return::Account,
             Err(page) => return page,
         },
+        // Linking from the account page: the resident is signed in here (that is the proof).
+        "link" => {
+            if let Err(page) = csrf_checked_form(&state, &headers, &jar, &body) {
+                return page;
+            }
+            match super::current_session(&state, &jar).await {
+                Ok(Some(session)) => Return::Link { user_id: session.user_id },
+                Ok(None) => return redirect("/account"),
+                Err(e) => return state.views.error(&e.into(), lang),
+            }
+        }
         id => match login::resume(&state, id, &jar).await {
             Ok((interaction, _))
                 if fields.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) =>
@@ -116,6 +127,9 @@ pub async fn callback(
             return (jar, failure(&state, &headers, lang, &Return::Account, &e)).into_response();
         }
     };
+    if let Return::Link { user_id } = &back {
+        return (jar.clone(), link(&state, &headers, lang, &jar, user_id, &identity).await).into_response();
+    }
     let user = match accounts::sign_in(provider, &identity).await {
         Ok((user, outcome)) => {
             tracing::info!(user_id = %user.id, created = outcome == accounts::Outcome::Created, "FranceConnect login");
@@ -134,6 +148,40 @@ pub async fn callback(
             Err(e) => (jar, state.views.error(&e, lang)).into_response(),
         },
         Return::Account => account_home::start_session(&state, lang, jar, &user.id, how, "/account").await,
+        Return::Link { .. } => redirect("/account"),
+    }
+}
+
+/// Links the identity FranceConnect vouched for to the account signed in on this browser.
+async fn link(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: &str,
+    jar: &CookieJar,
+    user_id: &str,
+    identity: &crate::federation::FcIdentity,
+) -> Response {
+    let f = i18n_federation::texts(lang);
+    let account = match super::current_session(state, jar).await {
+        Ok(Some(session)) if session.user_id == user_id => {
+            match crate::identity::account::of_session(&state.provider, user_id).await {
+                Ok(Some(account)) => account,
+                Ok(None) => return redirect("/account"),
+                Err(e) => return failure(state, headers, lang, &Return::Account, &FcError::Unavailable(e.to_string())),
+            }
+        }
+        // Signed out (or as someone else) meanwhile: no proof any more.
+        Ok(_) => return expired(state, headers, lang),
+        Err(e) => return state.views.error(&e.into(), lang),
+    };
+    match accounts::link(&state.provider, &account, identity).await {
+        Ok(()) => redirect("/account?franceconnect=linked"),
+        Err(LinkError::LinkedElsewhere) => {
+            error_page(state, headers, lang, StatusCode::CONFLICT, f.linked_elsewhere, "/account")
+        }
+        Err(LinkError::AlreadyLinked) => redirect("/account"),
+        Err(LinkError::Fc(e)) => failure(state, headers, lang, &Return::Account, &e),
+        Err(LinkError::NoOtherWayIn) => redirect("/account"),
     }
 }
 
@@ -147,13 +195,14 @@ async fn cancelled(state: &AppState, back: &Return, jar: &CookieJar) -> Response
             Err(_) => redirect("/account"),
         },
         Return::Account => redirect("/account?franceconnect=cancelled"),
+        Return::Link { .. } => redirect("/account"),
     }
 }
 
 fn back_link(back: &Return) -> String {
     match back {
         Return::Interaction { id } => format!("/login/{id}"),
-        Return::Account => "/account".to_owned(),
+        Return::Account | Return::Link { .. } => "/account".to_owned(),
     }
 }
 
