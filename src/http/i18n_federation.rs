@@ -5,6 +5,7 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct FederationTexts {
+    pub required_text: &'static str,
     pub address_taken: &'static str,
     pub certified_not_editable: &'static str,
     pub birthcountry_label: &'static str,
@@ -39,6 +40,7 @@ pub struct FederationTexts {
 }
 
 pub static FR: FederationTexts = FederationTexts {
+    required_text: "Ce service demande que vous vous identifiiez avec FranceConnect.",
     address_taken: "Un autre compte se connecte déjà avec votre adresse électronique : changez d’abord d’adresse pour choisir un mot de passe.",
     certified_not_editable: "Ces informations viennent de FranceConnect et ne se modifient pas ici.",
     birthcountry_label: "Pays de naissance (code INSEE)",
@@ -73,6 +75,7 @@ pub static FR: FederationTexts = FederationTexts {
 };
 
 pub static EN: FederationTexts = FederationTexts {
+    required_text: "This service asks you to sign in with FranceConnect.",
     address_taken: "Another account already signs in with your email address: change your address first to choose a password.",
     certified_not_editable: "These details come from FranceConnect and cannot be changed here.",
     birthcountry_label: "Country of birth (INSEE code)",

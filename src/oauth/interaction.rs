@@ -112,6 +112,17 @@ pub async fn next_step(
         Some(_) | None if request.prompt.none => return refuse(ErrorCode::LoginRequired, "the resident must log in"),
         _ => return Ok(Step::Login),
     };
+    // A client asking for FranceConnect's level (`eidas1`…) gets the resident sent through
+    // FranceConnect when the session is weaker (step-up).
+    if let Some(level) = wanted_eidas_level(provider, request)
+        && !crate::federation::client::acr_satisfies(&session.acr, &level)
+        && !authenticated_here
+    {
+        if request.prompt.none {
+            return refuse(ErrorCode::InteractionRequired, "the client asks for a FranceConnect login");
+        }
+        return Ok(Step::Login);
+    }
     // A client asking for multi-factor gets a new login with the second factor from a resident
     // who has one (a resident without one goes on with the password alone).
     let wants_mfa = request.acr_values.iter().any(|v| v == crate::identity::ACR_MFA)
@@ -145,6 +156,14 @@ pub async fn next_step(
     }
     let code = super::code::issue(provider, client, request, session).await?;
     Ok(Step::Respond(request.target.code(code, issuer)))
+}
+
+/// The eIDAS level `request` asks for (`acr_values` or an essential `acr`), when FranceConnect
+/// is there to reach it.
+pub fn wanted_eidas_level(provider: &Provider, request: &AuthorizationRequest) -> Option<String> {
+    provider.franceconnect.as_ref()?;
+    let essential = request.claims.essential_acr_values().unwrap_or_default();
+    request.acr_values.iter().chain(essential.iter()).find(|v| v.starts_with("eidas")).cloned()
 }
 
 /// Whether an existing session may answer `request` without a new login (OIDC Core §3.1.2.3).

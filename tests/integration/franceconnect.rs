@@ -335,3 +335,45 @@ async fn unlinking_needs_another_way_in_and_ends_the_certification() {
     let taken = lucas.submit_to(&home, "/account/password", &[("new_password", "une autre phrase solide")]).await;
     assert!(taken.html().contains("Un autre compte se connecte déjà avec votre adresse"), "{}", taken.html());
 }
+
+#[tokio::test]
+async fn a_service_asking_for_eidas1_sends_a_password_session_through_franceconnect() {
+    let fed = federation().await;
+    let server = &fed.server;
+    server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    // Camille links Angela's identity (her own), then signs in to a service with her password.
+    let browser = Browser::new(server);
+    let home = account_home(server, &browser, "camille@lyon.fr").await;
+    let fc_page = to_franceconnect(&browser, &home).await;
+    choose(&fed, &browser, &fc_page, "0").await;
+    let (id_token, _) = {
+        let landing = browser.open(&server.authorize_url(&client, &[])).await;
+        let landing =
+            if landing.is_consent_page() { browser.submit(&landing, &[("decision", "allow")]).await } else { landing };
+        let callback = landing.callback();
+        let (_, tokens) = server.redeem(&client, &callback["code"], &[]).await;
+        (jwt_claims(tokens["id_token"].as_str().unwrap()), tokens)
+    };
+    assert_eq!(id_token["acr"], "glc:basic");
+
+    // Silently: FranceConnect is needed, so no answer without interaction.
+    let silent = browser.open(&server.authorize_url(&client, &[("acr_values", "eidas1"), ("prompt", "none")])).await;
+    assert_eq!(silent.callback()["error"], "interaction_required");
+    // Interactively: the login page offers FranceConnect alone, which lifts the session.
+    let login = browser.open(&server.authorize_url(&client, &[("acr_values", "eidas1")])).await;
+    assert!(login.html().contains("Ce service demande que vous vous identifiiez avec FranceConnect"), "{login:?}");
+    assert!(!login.html().contains("name=\"password\""), "FranceConnect is the way in");
+    let fc_page = to_franceconnect(&browser, &login).await;
+    let landing = choose(&fed, &browser, &fc_page, "0").await;
+    let landing =
+        if landing.is_consent_page() { browser.submit(&landing, &[("decision", "allow")]).await } else { landing };
+    let callback = landing.callback();
+    let (_, tokens) = server.redeem(&client, &callback["code"], &[]).await;
+    let stepped_up = jwt_claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(stepped_up["acr"], "eidas1");
+    assert_eq!(stepped_up["sub"], id_token["sub"], "the same resident, now FranceConnected");
+    // Next time the session is enough.
+    let again = browser.open(&server.authorize_url(&client, &[("acr_values", "eidas1"), ("prompt", "none")])).await;
+    assert!(again.callback().contains_key("code"));
+}

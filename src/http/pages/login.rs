@@ -92,6 +92,8 @@ pub(super) fn render_page(
         failed => problem == Problem::WrongPassword, wait => wait, passkey_refused => problem == Problem::PasskeyRefused,
         passkeys, passkey_nonce => nonce, franceconnect => state.provider.franceconnect.is_some(), fc_back => id,
         fc_cancelled => problem == Problem::FranceConnectCancelled,
+        // The service asks for FranceConnect's level: FranceConnect is the way in.
+        fc_required => crate::oauth::interaction::wanted_eidas_level(&state.provider, &interaction.request).is_some(),
     };
     let status = match problem {
         Problem::None => StatusCode::OK,
