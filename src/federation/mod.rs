@@ -4,6 +4,7 @@
 //! served by `serve`.
 
 pub mod accounts;
+pub mod assurance;
 pub mod client;
 pub mod flow;
 pub mod standin;

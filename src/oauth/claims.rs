@@ -19,6 +19,20 @@ pub struct ClaimSpec {
     pub value: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<Value>>,
+    /// In a `verified_claims` entry (OpenID Connect for Identity Assurance 1.0 §6): the
+    /// verification asked for…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Value>,
+    /// …and the claims wanted verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Map<String, Value>>,
+}
+
+impl ClaimSpec {
+    /// The claim names a `verified_claims` entry asks for.
+    pub fn verified_claim_names(&self) -> impl Iterator<Item = &str> {
+        self.claims.iter().flat_map(|c| c.keys().map(String::as_str))
+    }
 }
 
 /// The `claims` request parameter (OIDC Core §5.5).
@@ -42,7 +56,18 @@ impl ClaimsRequest {
 
     /// The scopes whose claims this request asks for individually: consent must cover them.
     pub fn implied_scopes(&self) -> Scopes {
-        self.userinfo.keys().chain(self.id_token.keys()).filter_map(|name| scope_of_claim(name)).collect()
+        let verified = [self.userinfo.get(VERIFIED_CLAIMS), self.id_token.get(VERIFIED_CLAIMS)]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(ClaimSpec::verified_claim_names);
+        self.userinfo
+            .keys()
+            .chain(self.id_token.keys())
+            .map(String::as_str)
+            .chain(verified)
+            .filter_map(scope_of_claim)
+            .collect()
     }
 
     /// The `values` an essential `acr` request accepts, if any (OIDC Core §5.5.1.1).
@@ -59,6 +84,9 @@ impl ClaimsRequest {
         (!values.is_empty()).then_some(values)
     }
 }
+
+/// The member of a claims request asking for verified claims (OIDC Identity Assurance).
+pub const VERIFIED_CLAIMS: &str = "verified_claims";
 
 /// The claims each scope releases (OIDC Core §5.4), limited to what accounts hold.
 const PROFILE_CLAIMS: [&str; 8] =

@@ -71,6 +71,16 @@ pub fn metadata(issuer: &str, franceconnect: Option<&str>) -> Value {
         "claims_locales_supported": ["fr"],
         "authorization_response_iss_parameter_supported": true,
     });
+    // OpenID Connect for Identity Assurance 1.0: what FranceConnect certified, when it is there.
+    if franceconnect.is_some()
+        && let Some(object) = metadata.as_object_mut()
+    {
+        use crate::federation::assurance;
+        object.insert("verified_claims_supported".into(), true.into());
+        object.insert("trust_frameworks_supported".into(), json!([assurance::TRUST_FRAMEWORK]));
+        object.insert("evidence_supported".into(), json!([assurance::EVIDENCE]));
+        object.insert("claims_in_verified_claims_supported".into(), json!(assurance::CLAIMS_IN_VERIFIED_CLAIMS));
+    }
     // Logout (OIDC Back-Channel and Front-Channel Logout §2.1, §3) and DPoP (RFC 9449 §5.1).
     let more = json!({
         "backchannel_logout_supported": true,

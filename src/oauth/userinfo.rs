@@ -73,6 +73,7 @@ async fn claims_for(
     let client = client::find(&provider.db, &grant.client_id).await?.ok_or_else(invalid)?;
     let claims_request: ClaimsRequest = serde_json::from_str(&grant.claims).unwrap_or_default();
     let mut out = claims::values(&user, claims::userinfo_claim_names(&at.scope, &claims_request));
+    crate::federation::assurance::add(&provider.db, &user.id, &claims_request.userinfo, &mut out).await?;
     out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys().pairwise_secret()).into());
     Ok((out, client))
 }

@@ -377,3 +377,56 @@ async fn a_service_asking_for_eidas1_sends_a_password_session_through_franceconn
     let again = browser.open(&server.authorize_url(&client, &[("acr_values", "eidas1"), ("prompt", "none")])).await;
     assert!(again.callback().contains_key("code"));
 }
+
+#[tokio::test]
+async fn a_service_receives_the_verified_claims_it_asked_for_and_nothing_else() {
+    let fed = federation().await;
+    let server = &fed.server;
+    let client = server.web_client().await;
+    let request = serde_json::json!({
+        "userinfo": { "verified_claims": {
+            "verification": { "trust_framework": null },
+            "claims": { "given_name": null, "family_name": null, "birthdate": null },
+        } },
+        "id_token": { "verified_claims": {
+            "verification": { "trust_framework": { "value": "eidas" } },
+            "claims": { "family_name": null },
+        } },
+    })
+    .to_string();
+    let browser = Browser::new(server);
+    let login = browser.open(&server.authorize_url(&client, &[("scope", "openid"), ("claims", &request)])).await;
+    let fc_page = to_franceconnect(&browser, &login).await;
+    let consent = choose(&fed, &browser, &fc_page, "0").await;
+    assert!(consent.is_consent_page(), "{consent:?}");
+    let callback = browser.submit(&consent, &[("decision", "allow")]).await.callback();
+    let (_, tokens) = server.redeem(&client, &callback["code"], &[]).await;
+    let id_token = jwt_claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_token["verified_claims"]["claims"], serde_json::json!({ "family_name": "DUBOIS" }));
+    let (_, userinfo) = server.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    let verified = &userinfo["verified_claims"];
+    assert_eq!(verified["verification"]["trust_framework"], "eidas");
+    assert_eq!(verified["verification"]["assurance_level"], "low");
+    assert_eq!(verified["verification"]["evidence"][0]["record"]["source"]["name"], "FranceConnect");
+    assert!(verified["verification"]["time"].as_str().unwrap().contains('T'), "RFC 3339");
+    assert_eq!(
+        verified["claims"],
+        serde_json::json!({ "given_name": "Angela Claire Louise", "family_name": "DUBOIS", "birthdate": "1962-08-24" })
+    );
+    assert!(userinfo.get("given_name").is_none() && userinfo.get("gender").is_none(), "nothing else: {userinfo}");
+
+    let discovery: serde_json::Value =
+        reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
+    assert_eq!(discovery["verified_claims_supported"], true);
+    assert_eq!(discovery["trust_frameworks_supported"], serde_json::json!(["eidas"]));
+
+    // A resident FranceConnect never vouched for gets no verified claims.
+    server.resident("camille@lyon.fr").await;
+    let browser = Browser::new(server);
+    let login = browser.open(&server.authorize_url(&client, &[("scope", "openid"), ("claims", &request)])).await;
+    let consent = browser.login(&login, "camille@lyon.fr", PASSWORD).await;
+    let callback = browser.submit(&consent, &[("decision", "allow")]).await.callback();
+    let (_, tokens) = server.redeem(&client, &callback["code"], &[]).await;
+    let (_, userinfo) = server.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    assert!(userinfo.get("verified_claims").is_none(), "{userinfo}");
+}

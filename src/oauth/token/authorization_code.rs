@@ -73,7 +73,8 @@ pub async fn exchange(
         },
     )?;
     let id_token = if code.scopes.contains(OPENID) {
-        let extra = claims::values(&user, code.claims.id_token.keys());
+        let mut extra = claims::values(&user, code.claims.id_token.keys());
+        crate::federation::assurance::add(&provider.db, &user.id, &code.claims.id_token, &mut extra).await?;
         Some(id_token::issue(
             provider,
             client,

@@ -79,6 +79,8 @@ pub async fn exchange(
     let amr: Vec<String> = grant_row.amr.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let id_token = if scopes.contains(OPENID) {
         let claims_request: ClaimsRequest = serde_json::from_str(&grant_row.claims).unwrap_or_default();
+        let mut extra = claims::values(&user, claims_request.id_token.keys());
+        crate::federation::assurance::add(&provider.db, &user.id, &claims_request.id_token, &mut extra).await?;
         Some(id_token::issue(
             provider,
             client,
@@ -90,7 +92,7 @@ pub async fn exchange(
                 amr: &amr,
                 sid: &grant_row.sid,
                 access_token: Some(&access_token),
-                extra: claims::values(&user, claims_request.id_token.keys()),
+                extra,
             },
         )?)
     } else {
