@@ -10,12 +10,10 @@
 
 use std::time::Duration;
 
-use openidconnect::core::{
-    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreProviderMetadata,
-};
+use openidconnect::core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJwsSigningAlgorithm};
 use openidconnect::{
-    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, RedirectUrl,
-    Scope,
+    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LogoutRequest, Nonce,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -90,8 +88,9 @@ pub struct FranceConnect {
     /// `fc`: the platform recorded with each identity (FC+ will be `fcplus`).
     pub platform: &'static str,
     redirect_uri: String,
+    post_logout_redirect_uri: String,
     http: openidconnect::reqwest::Client,
-    metadata: RwLock<Option<CoreProviderMetadata>>,
+    metadata: RwLock<Option<ProviderMetadataWithLogout>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,23 +110,24 @@ impl FranceConnect {
             config,
             platform: "fc",
             redirect_uri: format!("{our_issuer}/franceconnect/callback"),
+            post_logout_redirect_uri: format!("{our_issuer}/franceconnect/logged-out"),
             http,
             metadata: RwLock::new(None),
         })
     }
 
     /// FC's discovery document (and JWKS), fetched once, again when `refresh`.
-    async fn metadata(&self, refresh: bool) -> Result<CoreProviderMetadata, FcError> {
+    async fn metadata(&self, refresh: bool) -> Result<ProviderMetadataWithLogout, FcError> {
         if !refresh && let Some(metadata) = self.metadata.read().await.as_ref() {
             return Ok(metadata.clone());
         }
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(unavailable)?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(unavailable)?;
+        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http).await.map_err(unavailable)?;
         *self.metadata.write().await = Some(metadata.clone());
         Ok(metadata)
     }
 
-    fn client(&self, metadata: CoreProviderMetadata) -> Result<FcClient, FcError> {
+    fn client(&self, metadata: ProviderMetadataWithLogout) -> Result<FcClient, FcError> {
         let redirect = RedirectUrl::new(self.redirect_uri.clone()).map_err(unavailable)?;
         Ok(CoreClient::from_provider_metadata(
             metadata,
@@ -156,6 +156,22 @@ impl FranceConnect {
             .add_extra_param("acr_values", self.config.acr_values.clone())
             .url();
         Ok(url.to_string())
+    }
+
+    /// Where to send the browser to end its FranceConnect session too (FC's `/session/end`,
+    /// with the raw ID token FC gave at login, `state`, and our registered post-logout URI);
+    /// `None` if FC names no end-session endpoint.
+    pub async fn logout_url(&self, id_token: &str, state: &str) -> Result<Option<String>, FcError> {
+        let metadata = self.metadata(false).await?;
+        let Some(endpoint) = metadata.additional_metadata().end_session_endpoint.clone() else { return Ok(None) };
+        let hint: CoreIdToken = id_token.parse().map_err(refused)?;
+        let back = PostLogoutRedirectUrl::new(self.post_logout_redirect_uri.clone()).map_err(unavailable)?;
+        let url = LogoutRequest::from(endpoint)
+            .set_id_token_hint(&hint)
+            .set_post_logout_redirect_uri(back)
+            .set_state(CsrfToken::new(state.to_owned()))
+            .http_get_url();
+        Ok(Some(url.to_string()))
     }
 
     /// The issuer FC's callback must name (RFC 9207).
@@ -206,7 +222,7 @@ impl FranceConnect {
 
     fn verify_id_token(
         &self,
-        metadata: &CoreProviderMetadata,
+        metadata: &ProviderMetadataWithLogout,
         raw: &str,
         nonce: &str,
     ) -> Result<(String, String), FcError> {
@@ -223,7 +239,7 @@ impl FranceConnect {
 
     async fn userinfo(
         &self,
-        metadata: &CoreProviderMetadata,
+        metadata: &ProviderMetadataWithLogout,
         access_token: &str,
         subject: &str,
     ) -> Result<FcIdentity, FcError> {

@@ -52,6 +52,8 @@ pub enum Misbehaviour {
     UnsignedUserinfo,
     /// The token endpoint fails (`server_error`).
     TokenEndpointDown,
+    /// Logout comes back without `state` (as FranceConnect once did).
+    DropLogoutState,
 }
 
 /// One of the stand-in's residents: the identity pivot as FranceConnect sends it.
@@ -486,7 +488,7 @@ async fn end_session(State(fc): State<Arc<Standin>>, Query(params): Query<EndSes
     let Ok(mut url) = url::Url::parse(&back) else {
         return page("Erreur", "<p>post_logout_redirect_uri invalide</p>");
     };
-    if let Some(state) = params.state {
+    if let Some(state) = params.state.filter(|_| fc.misbehaviour() != Misbehaviour::DropLogoutState) {
         url.query_pairs_mut().append_pair("state", &state);
     }
     Redirect::to(url.as_str()).into_response()

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/totp/disable", post(account_home::totp_disable))
         .route("/franceconnect/login", post(franceconnect::start))
         .route("/franceconnect/callback", get(franceconnect::callback))
+        .route("/franceconnect/logged-out", get(franceconnect::logged_out))
         .route("/accessibilite", get(public::accessibility))
         .route("/mentions-legales", get(public::legal))
         .route("/confidentialite", get(public::privacy))

@@ -27,6 +27,10 @@ pub struct Session {
     /// The clients that received tokens in this session: the ones to notify at logout.
     #[serde(default)]
     pub clients: Vec<String>,
+    /// For a login through FranceConnect, FC's raw ID token: the `id_token_hint` that ends the
+    /// FC session at logout. Kept here only, never stored for long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_id_token: Option<String>,
 }
 
 fn key(handle: &str) -> String {
@@ -53,6 +57,7 @@ pub async fn start(
     user_id: &str,
     acr: &str,
     amr: &[&str],
+    upstream_id_token: Option<&str>,
     now: i64,
     lifetimes: &Lifetimes,
 ) -> Result<(String, Session), EphemeralError> {
@@ -67,6 +72,7 @@ pub async fn start(
         created_at: now,
         last_seen: now,
         clients: Vec::new(),
+        upstream_id_token: upstream_id_token.map(str::to_owned),
     };
     save(store, &session, now, lifetimes).await?;
     store.add_member(&user_sessions_key(user_id), &session.handle, lifetimes.session_absolute).await?;
@@ -194,7 +200,7 @@ mod tests {
         let clock = Arc::new(ShiftedClock::default());
         let store = ShortLived::in_memory(clock.clone());
         let lifetimes = Lifetimes { session_idle: 600, session_absolute: 1000, ..Lifetimes::default() };
-        let (cookie, _) = start(&store, "u", "glc:basic", &["pwd"], clock.now(), &lifetimes).await.unwrap();
+        let (cookie, _) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
         clock.advance(500);
         assert!(resume(&store, &cookie, clock.now(), &lifetimes).await.unwrap().is_some());
         clock.advance(450);
@@ -202,7 +208,7 @@ mod tests {
         clock.advance(60);
         assert!(resume(&store, &cookie, clock.now(), &lifetimes).await.unwrap().is_none(), "absolute reached");
 
-        let (cookie, _) = start(&store, "u", "glc:basic", &["pwd"], clock.now(), &lifetimes).await.unwrap();
+        let (cookie, _) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
         clock.advance(600);
         assert!(resume(&store, &cookie, clock.now(), &lifetimes).await.unwrap().is_none(), "idle reached");
     }

@@ -206,6 +206,7 @@ pub async fn authenticated(
         user_id,
         how.acr,
         how.amr,
+        how.upstream_id_token,
         provider.now(),
         &provider.config.lifetimes,
     )
@@ -221,24 +222,32 @@ pub async fn authenticated(
 pub struct Authentication<'a> {
     pub acr: &'a str,
     pub amr: &'a [&'a str],
+    /// FranceConnect's ID token, for a login through it (to end its session at logout).
+    pub upstream_id_token: Option<&'a str>,
 }
 
 impl Authentication<'static> {
-    pub const PASSWORD: Authentication<'static> =
-        Authentication { acr: crate::identity::ACR_BASIC, amr: &[crate::identity::AMR_PASSWORD] };
+    pub const PASSWORD: Authentication<'static> = Authentication {
+        acr: crate::identity::ACR_BASIC,
+        amr: &[crate::identity::AMR_PASSWORD],
+        upstream_id_token: None,
+    };
     pub const PASSWORD_AND_OTP: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
         amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_OTP, crate::identity::AMR_MFA],
+        upstream_id_token: None,
     };
     /// A passkey alone: possession of the key and the resident's verification on it (PIN or
     /// biometrics, required), two factors.
     pub const PASSKEY: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
         amr: &[crate::identity::AMR_PASSKEY, crate::identity::AMR_MFA],
+        upstream_id_token: None,
     };
     pub const PASSWORD_AND_PASSKEY: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
         amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_PASSKEY, crate::identity::AMR_MFA],
+        upstream_id_token: None,
     };
 }
 

@@ -430,3 +430,45 @@ async fn a_service_receives_the_verified_claims_it_asked_for_and_nothing_else() 
     let (_, userinfo) = server.userinfo(tokens["access_token"].as_str().unwrap()).await;
     assert!(userinfo.get("verified_claims").is_none(), "{userinfo}");
 }
+
+#[tokio::test]
+async fn logging_out_of_a_franceconnect_session_ends_it_at_franceconnect_too_then_returns_to_the_service() {
+    let fed = federation().await;
+    let server = &fed.server;
+    let post_logout = "http://127.0.0.1:1/post_logout_redirect";
+    let client = server
+        .register(glc::oauth::client::ClientSpec {
+            post_logout_redirect_uris: vec![post_logout.into()],
+            ..TestServer::web_spec("Portail")
+        })
+        .await;
+    for drop_state in [false, true] {
+        fed.fc.misbehave(if drop_state { Misbehaviour::DropLogoutState } else { Misbehaviour::None });
+        let browser = Browser::new(server);
+        let login = browser.open(&server.authorize_url(&client, &[])).await;
+        let fc_page = to_franceconnect(&browser, &login).await;
+        let consent = choose(&fed, &browser, &fc_page, "0").await;
+        let landing =
+            if consent.is_consent_page() { browser.submit(&consent, &[("decision", "allow")]).await } else { consent };
+        let (_, tokens) = server.redeem(&client, &landing.callback()["code"], &[]).await;
+        let hint = tokens["id_token"].as_str().unwrap();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("id_token_hint", hint), ("post_logout_redirect_uri", post_logout), ("state", "bye")])
+            .finish();
+        let Landing::Redirect(to_fc) = browser.open(&server.url(&format!("/end_session?{query}"))).await else {
+            panic!("our logout goes through FranceConnect's");
+        };
+        assert!(to_fc.as_str().starts_with(&format!("{}/session/end", fed.fc_issuer)), "{to_fc}");
+        let pairs: HashMap<String, String> = to_fc.query_pairs().into_owned().collect();
+        assert!(pairs.contains_key("id_token_hint") && pairs.contains_key("state"));
+        assert_eq!(pairs["post_logout_redirect_uri"], format!("{}/franceconnect/logged-out", server.issuer()));
+        // FranceConnect sends the browser back; our logout finishes at the service.
+        let back = browser.open(to_fc.as_str()).await;
+        let Landing::Redirect(done) = back else { panic!("back to the service, got {back:?}") };
+        assert!(done.as_str().starts_with(post_logout), "{done}");
+        assert!(done.as_str().contains("state=bye"), "drop_state={drop_state}: {done}");
+        // Signed out here.
+        let page = browser.open(&server.url("/account")).await;
+        assert!(page.html().contains("name=\"password\""), "drop_state={drop_state}");
+    }
+}

@@ -269,9 +269,16 @@ pub(super) async fn start_session(
     to: &str,
 ) -> Response {
     let provider = &state.provider;
-    let started =
-        session::start(&provider.ephemeral, user_id, how.acr, how.amr, provider.now(), &provider.config.lifetimes)
-            .await;
+    let started = session::start(
+        &provider.ephemeral,
+        user_id,
+        how.acr,
+        how.amr,
+        how.upstream_id_token,
+        provider.now(),
+        &provider.config.lifetimes,
+    )
+    .await;
     match started {
         Ok((cookie, _)) => {
             (jar.add(cookies::build(cookies::SESSION, cookie, provider.config.is_https())), redirect(to))

@@ -13,6 +13,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::login::{self, Problem};
+use super::logout::{self, Ending};
 use super::response::redirect;
 use super::{account_home, csrf_checked_form, lang_of};
 use crate::federation::accounts::{self, LinkError};
@@ -139,7 +140,7 @@ pub async fn callback(
         Err(e) => return (jar, failure(&state, &headers, lang, &back, &e)).into_response(),
     };
     let amr = [AMR_FRANCECONNECT];
-    let how = Authentication { acr: &identity.acr, amr: &amr };
+    let how = Authentication { acr: &identity.acr, amr: &amr, upstream_id_token: Some(&identity.id_token) };
     match back {
         Return::Interaction { id } => match login::resume(&state, &id, &jar).await {
             Ok((interaction, client)) => {
@@ -236,5 +237,70 @@ fn failure(state: &AppState, headers: &HeaderMap, lang: &str, back: &Return, e: 
             tracing::warn!(reason = %why, %correlation, "FranceConnect answer refused");
             error_page(state, headers, lang, StatusCode::BAD_REQUEST, f.error_refused, &back_link(back))
         }
+    }
+}
+
+/// Ends a logout whose session came through FranceConnect: the browser goes to FC's
+/// `/session/end` first, and `/franceconnect/logged-out` finishes our logout (iframes, the
+/// client's post-logout URI) when it comes back.
+pub async fn end_upstream(state: &AppState, jar: CookieJar, fc_id_token: &str, ending: Ending) -> Response {
+    let provider = &state.provider;
+    let Some(fc) = provider.franceconnect.as_ref() else {
+        return logout::done(state, jar, ending.frames, ending.back_to, &ending.lang);
+    };
+    let logout_state = secrets::random_token(24);
+    let url = match fc.logout_url(fc_id_token, &logout_state).await {
+        Ok(Some(url)) => url,
+        // FC unreachable or without logout: our own logout still completes.
+        Ok(None) | Err(_) => return logout::done(state, jar, ending.frames, ending.back_to, &ending.lang),
+    };
+    let Ok(json) = serde_json::to_string(&ending) else {
+        return logout::done(state, jar, ending.frames, ending.back_to, &ending.lang);
+    };
+    let key = format!("fc_logout:{}", secrets::digest(&logout_state));
+    if provider.ephemeral.put(&key, json, LOGOUT_SECONDS).await.is_err() {
+        return logout::done(state, jar, ending.frames, ending.back_to, &ending.lang);
+    }
+    let https = provider.config.is_https();
+    // Our session is over now: its cookies go at once, before the detour through FC.
+    let jar =
+        jar.add(cookies::removal(cookies::SESSION, https)).add(cookies::build(LOGOUT_COOKIE, logout_state, https));
+    (jar, redirect(&url)).into_response()
+}
+
+/// How long a logout waits for FranceConnect to send the browser back.
+const LOGOUT_SECONDS: i64 = 600;
+/// The logout in progress at FranceConnect, for an FC that does not return `state`.
+const LOGOUT_COOKIE: &str = "glc_fc_logout";
+
+#[derive(Debug, Deserialize)]
+pub struct LoggedOutParams {
+    state: Option<String>,
+}
+
+/// `GET /franceconnect/logged-out`: back from FranceConnect's logout; ours finishes.
+pub async fn logged_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Query(params): Query<LoggedOutParams>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let https = state.provider.config.is_https();
+    // FranceConnect has been known to drop `state`: the cookie names the logout then.
+    let cookie = jar.get(&cookies::name(LOGOUT_COOKIE, https)).map(|c| c.value().to_owned());
+    let jar = jar.add(cookies::removal(LOGOUT_COOKIE, https));
+    let Some(logout_state) = params.state.or(cookie).filter(|s| !s.is_empty() && s.len() <= 64) else {
+        return logout::done(&state, jar, Vec::new(), None, lang);
+    };
+    let key = format!("fc_logout:{}", secrets::digest(&logout_state));
+    let ending = match state.provider.ephemeral.get(&key).await {
+        Ok(Some(json)) => serde_json::from_str::<Ending>(&json).ok(),
+        _ => None,
+    };
+    let _ = state.provider.ephemeral.delete(&key).await;
+    match ending {
+        Some(ending) => logout::done(&state, jar, ending.frames, ending.back_to, &ending.lang),
+        None => logout::done(&state, jar, Vec::new(), None, lang),
     }
 }

@@ -39,7 +39,9 @@ pub async fn handle(
         return match logout::ask_confirmation(provider, lang).await {
             Ok((id, binding, pending)) => {
                 let ctx = context! { logout_id => id, csrf => pending.csrf };
-                let page = state.views.page(StatusCode::OK, "logout/confirm.html", lang, ctx, csp(None, None));
+                // Confirming may lead on to FranceConnect's logout (form-action covers redirects).
+                let policy = csp(super::login::franceconnect_origin(&state).as_deref(), None);
+                let page = state.views.page(StatusCode::OK, "logout/confirm.html", lang, ctx, policy);
                 (jar.add(cookies::build(cookies::FLOW, binding, provider.config.is_https())), page).into_response()
             }
             Err(e) => state.views.error(&e, lang),
@@ -48,12 +50,16 @@ pub async fn handle(
     let outcome = async {
         let browser_session = current_session(&state, &jar).await?;
         match logout::session_to_end(provider, &request, browser_session).await? {
-            Some(session) => logout::end(provider, &session).await,
-            None => Ok(Vec::new()),
+            Some(session) => Ok((logout::end(provider, &session).await?, session.upstream_id_token)),
+            None => Ok::<_, PageError>((Vec::new(), None)),
         }
     };
     match outcome.await {
-        Ok(frames) => done(&state, jar, frames, request.redirect, lang),
+        Ok((frames, Some(fc_id_token))) => {
+            let ending = Ending { frames, back_to: request.redirect, lang: lang.to_owned() };
+            super::franceconnect::end_upstream(&state, jar, &fc_id_token, ending).await
+        }
+        Ok((frames, None)) => done(&state, jar, frames, request.redirect, lang),
         Err(e) => state.views.error(&e, lang),
     }
 }
@@ -73,21 +79,40 @@ pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, jar: Coo
             fields.get("csrf").unwrap_or_default(),
         )
         .await?;
-        let frames = match current_session(&state, &jar).await? {
-            Some(session) => logout::end(provider, &session).await?,
-            None => Vec::new(),
+        let (frames, fc_id_token) = match current_session(&state, &jar).await? {
+            Some(session) => (logout::end(provider, &session).await?, session.upstream_id_token),
+            None => (Vec::new(), None),
         };
-        Ok::<_, PageError>((pending.locale, frames))
+        Ok::<_, PageError>((pending.locale, frames, fc_id_token))
     };
     match outcome.await {
-        Ok((locale, frames)) => done(&state, jar, frames, None, &locale),
+        Ok((locale, frames, Some(fc_id_token))) => {
+            let ending = Ending { frames, back_to: None, lang: locale };
+            super::franceconnect::end_upstream(&state, jar, &fc_id_token, ending).await
+        }
+        Ok((locale, frames, None)) => done(&state, jar, frames, None, &locale),
         Err(e) => state.views.error(&e, lang),
     }
 }
 
+/// What is left of a logout once FranceConnect's session is ended too: the front-channel
+/// iframes, where to go back, in which language.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Ending {
+    pub frames: Vec<String>,
+    pub back_to: Option<String>,
+    pub lang: String,
+}
+
 /// The logged-out page: it loads each client's front-channel logout URI in an iframe, then
 /// goes back to the client when it asked for it. Without iframes, a plain redirect.
-fn done(state: &AppState, jar: CookieJar, frames: Vec<String>, back_to: Option<String>, lang: &str) -> Response {
+pub(super) fn done(
+    state: &AppState,
+    jar: CookieJar,
+    frames: Vec<String>,
+    back_to: Option<String>,
+    lang: &str,
+) -> Response {
     let https = state.provider.config.is_https();
     let jar = jar.add(cookies::removal(cookies::SESSION, https)).add(cookies::removal(cookies::FLOW, https));
     if frames.is_empty()
