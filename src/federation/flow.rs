@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::client::{FcError, FcIdentity};
+use super::outage;
 use crate::provider::Provider;
 use crate::secrets;
 use crate::store::ephemeral::Taken;
@@ -52,7 +53,10 @@ pub async fn start(provider: &Provider, back: Return) -> Result<Started, FcError
     let json = serde_json::to_string(&pending).map_err(unavailable)?;
     let key = key(&state, &binding);
     provider.ephemeral.put_single_use(&key, json, String::new(), PENDING_SECONDS).await.map_err(unavailable)?;
-    let url = fc.authorization_url(&state, &nonce).await?;
+    let url = match fc.authorization_url(&state, &nonce).await {
+        Ok(url) => url,
+        Err(e) => return Err(noted(provider, e).await),
+    };
     Ok(Started { url, binding })
 }
 
@@ -94,6 +98,18 @@ pub async fn finish(
     if callback.iss != Some(fc.issuer()) {
         return Err(FcError::Refused(format!("callback from issuer {:?}", callback.iss)));
     }
-    let identity = fc.complete(callback.code, &pending.nonce).await?;
+    let identity = match fc.complete(callback.code, &pending.nonce).await {
+        Ok(identity) => identity,
+        Err(e) => return Err(noted(provider, e).await),
+    };
+    outage::record_success(provider).await;
     Ok(Some((identity, pending.back)))
+}
+
+/// An unavailable FranceConnect counts towards an outage (a refused answer does not).
+async fn noted(provider: &Provider, e: FcError) -> FcError {
+    if matches!(e, FcError::Unavailable(_)) {
+        outage::record_failure(provider).await;
+    }
+    e
 }

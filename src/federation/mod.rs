@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assurance;
 pub mod client;
 pub mod flow;
+pub mod outage;
 pub mod standin;
 
 pub use client::{FcError, FcIdentity, FranceConnect};

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct FederationTexts {
+    pub outage_text: &'static str,
     pub required_text: &'static str,
     pub address_taken: &'static str,
     pub certified_not_editable: &'static str,
@@ -40,6 +41,7 @@ pub struct FederationTexts {
 }
 
 pub static FR: FederationTexts = FederationTexts {
+    outage_text: "FranceConnect rencontre des difficultés en ce moment. Connectez-vous autrement, ou réessayez dans quelques minutes.",
     required_text: "Ce service demande que vous vous identifiiez avec FranceConnect.",
     address_taken: "Un autre compte se connecte déjà avec votre adresse électronique : changez d’abord d’adresse pour choisir un mot de passe.",
     certified_not_editable: "Ces informations viennent de FranceConnect et ne se modifient pas ici.",
@@ -75,6 +77,7 @@ pub static FR: FederationTexts = FederationTexts {
 };
 
 pub static EN: FederationTexts = FederationTexts {
+    outage_text: "FranceConnect is having difficulties at the moment. Sign in another way, or try again in a few minutes.",
     required_text: "This service asks you to sign in with FranceConnect.",
     address_taken: "Another account already signs in with your email address: change your address first to choose a password.",
     certified_not_editable: "These details come from FranceConnect and cannot be changed here.",

@@ -472,3 +472,25 @@ async fn logging_out_of_a_franceconnect_session_ends_it_at_franceconnect_too_the
         assert!(page.html().contains("name=\"password\""), "drop_state={drop_state}");
     }
 }
+
+#[tokio::test]
+async fn a_franceconnect_outage_shows_a_banner_instead_of_the_button_until_it_answers_again() {
+    let fed = federation().await;
+    fed.fc.misbehave(Misbehaviour::TokenEndpointDown);
+    for _ in 0..3 {
+        let browser = Browser::new(&fed.server);
+        let page = browser.open(&fed.server.url("/account")).await;
+        let fc_page = to_franceconnect(&browser, &page).await;
+        assert_eq!(choose(&fed, &browser, &fc_page, "0").await.status(), 502);
+    }
+    let browser = Browser::new(&fed.server);
+    let page = browser.open(&fed.server.url("/account")).await;
+    assert!(page.html().contains("FranceConnect rencontre des difficultés"), "{}", page.html());
+    assert!(!page.html().contains("S’identifier avec"), "no button to fail at");
+    assert!(page.html().contains("name=\"password\""), "the other ways stay");
+    // Refused answers are not an outage, and the window ends: the button is back.
+    fed.fc.misbehave(Misbehaviour::None);
+    fed.server.clock.advance(301);
+    let page = browser.open(&fed.server.url("/account")).await;
+    assert!(page.html().contains("S’identifier avec"), "{}", page.html());
+}

@@ -105,6 +105,7 @@ pub(super) async fn home(
         Err(e) => return internal(state, lang, e),
     };
     let passkeys_on = provider.webauthn.is_some();
+    let fc_down = crate::federation::outage::is_down(&state.provider).await;
     let fc_origin = super::login::franceconnect_origin(state);
     let (nonce, policy) =
         if passkeys_on { passkey_csp(fc_origin.as_deref()) } else { (String::new(), csp(fc_origin.as_deref(), None)) };
@@ -120,6 +121,7 @@ pub(super) async fn home(
         locality => address_part(account, "locality"),
         passkeys_on, passkeys => minijinja::value::Serde(passkey_list), passkey_nonce => nonce,
         franceconnect => provider.franceconnect.is_some(), fc_linked, fc_back => "link",
+        fc_down,
         has_password => account.password_hash.is_some(),
         certified => certified.is_some(),
         certified_family_name => certified.as_ref().map(|c| c.family_name.clone()),
@@ -154,7 +156,13 @@ fn address_part(account: &User, part: &str) -> Option<String> {
 
 /// The account's sign-in: a password, a passkey where the browser has one, FranceConnect
 /// where configured; `problem` says what went wrong with the last attempt.
-pub(super) fn sign_in_page(state: &AppState, lang: &str, jar: CookieJar, email: &str, problem: Problem) -> Response {
+pub(super) async fn sign_in_page(
+    state: &AppState,
+    lang: &str,
+    jar: CookieJar,
+    email: &str,
+    problem: Problem,
+) -> Response {
     let (jar, csrf) = csrf::token(jar, state.provider.config.is_https());
     let wait = match problem {
         Problem::Throttled(wait) => Some(wait),
@@ -162,13 +170,14 @@ pub(super) fn sign_in_page(state: &AppState, lang: &str, jar: CookieJar, email: 
     };
     let status = if wait.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
     let passkeys = state.provider.webauthn.is_some();
+    let fc_down = crate::federation::outage::is_down(&state.provider).await;
     let fc_origin = super::login::franceconnect_origin(state);
     let (nonce, policy) =
         if passkeys { passkey_csp(fc_origin.as_deref()) } else { (String::new(), csp(fc_origin.as_deref(), None)) };
     let ctx = context! {
         csrf, email, failed => problem == Problem::WrongPassword, wait, passkeys,
         passkey_refused => problem == Problem::PasskeyRefused, passkey_nonce => nonce,
-        franceconnect => fc_origin.is_some(), fc_back => "account",
+        franceconnect => fc_origin.is_some(), fc_back => "account", fc_down,
         fc_cancelled => problem == Problem::FranceConnectCancelled,
     };
     (jar, state.views.page(status, "account/login.html", lang, ctx, policy)).into_response()
@@ -195,7 +204,7 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
         Ok(None) => {
             let cancelled = uri.query() == Some("franceconnect=cancelled");
             let problem = if cancelled { Problem::FranceConnectCancelled } else { Problem::None };
-            sign_in_page(&state, lang, jar, "", problem)
+            sign_in_page(&state, lang, jar, "", problem).await
         }
         Err(e) => state.views.error(&e.into(), lang),
     }
@@ -244,9 +253,9 @@ pub async fn login(
     let ip = state.client_ip(peer, &headers);
     let account = match login::with_password(provider, email, password, ip).await {
         Ok(account) => account,
-        Err(LoginFailure::Wrong) => return sign_in_page(&state, lang, jar, email, Problem::WrongPassword),
+        Err(LoginFailure::Wrong) => return sign_in_page(&state, lang, jar, email, Problem::WrongPassword).await,
         Err(LoginFailure::Throttled(wait)) => {
-            return sign_in_page(&state, lang, jar, email, Problem::Throttled(wait));
+            return sign_in_page(&state, lang, jar, email, Problem::Throttled(wait)).await;
         }
         Err(e) => return internal(&state, lang, e),
     };

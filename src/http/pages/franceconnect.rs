@@ -191,7 +191,7 @@ async fn cancelled(state: &AppState, back: &Return, jar: &CookieJar) -> Response
     match back {
         Return::Interaction { id } => match login::resume(state, id, jar).await {
             Ok((interaction, client)) => {
-                login::render_page(state, id, &interaction, &client, "", Problem::FranceConnectCancelled)
+                login::render_page(state, id, &interaction, &client, "", Problem::FranceConnectCancelled).await
             }
             Err(_) => redirect("/account"),
         },

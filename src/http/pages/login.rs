@@ -54,7 +54,7 @@ pub(super) enum Problem {
     FranceConnectCancelled,
 }
 
-fn render(
+async fn render(
     state: &AppState,
     id: &str,
     interaction: &Interaction,
@@ -63,10 +63,10 @@ fn render(
     failed: bool,
 ) -> Response {
     let problem = if failed { Problem::WrongPassword } else { Problem::None };
-    render_page(state, id, interaction, client, email, problem)
+    render_page(state, id, interaction, client, email, problem).await
 }
 
-pub(super) fn render_page(
+pub(super) async fn render_page(
     state: &AppState,
     id: &str,
     interaction: &Interaction,
@@ -78,6 +78,7 @@ pub(super) fn render_page(
         Problem::Throttled(wait) => Some(wait),
         _ => None,
     };
+    let fc_down = crate::federation::outage::is_down(&state.provider).await;
     let passkeys = state.provider.webauthn.is_some();
     // Forms may lead to the client (a form_post response) and, through our redirect, to
     // FranceConnect: CSP's form-action covers redirects after a submission.
@@ -90,7 +91,7 @@ pub(super) fn render_page(
     let ctx = context! {
         interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email,
         failed => problem == Problem::WrongPassword, wait => wait, passkey_refused => problem == Problem::PasskeyRefused,
-        passkeys, passkey_nonce => nonce, franceconnect => state.provider.franceconnect.is_some(), fc_back => id,
+        passkeys, passkey_nonce => nonce, franceconnect => state.provider.franceconnect.is_some(), fc_back => id, fc_down,
         fc_cancelled => problem == Problem::FranceConnectCancelled,
         // The service asks for FranceConnect's level: FranceConnect is the way in.
         fc_required => crate::oauth::interaction::wanted_eidas_level(&state.provider, &interaction.request).is_some(),
@@ -122,7 +123,7 @@ pub async fn get(
     match resume(&state, &id, &jar).await {
         Ok((interaction, client)) => {
             let hint = interaction.request.login_hint.clone().filter(|h| h.contains('@')).unwrap_or_default();
-            render(&state, &id, &interaction, &client, &hint, false)
+            render(&state, &id, &interaction, &client, &hint, false).await
         }
         Err(e) => state.views.error(&e, lang_of(&headers)),
     }
@@ -157,11 +158,11 @@ pub async fn post(
         }
         Err(LoginFailure::Wrong) => {
             telemetry::login("password", "failure");
-            return render(&state, &id, &interaction, &client, email, true);
+            return render(&state, &id, &interaction, &client, email, true).await;
         }
         Err(LoginFailure::Throttled(wait)) => {
             telemetry::login("password", "throttled");
-            return render_page(&state, &id, &interaction, &client, email, Problem::Throttled(wait));
+            return render_page(&state, &id, &interaction, &client, email, Problem::Throttled(wait)).await;
         }
         Err(LoginFailure::Unavailable(e)) => {
             tracing::error!(error = %e, "password login failed");
@@ -203,7 +204,7 @@ pub(super) async fn finish_login(
     let jar = jar.add(cookies::build(cookies::SESSION, cookie_value, provider.config.is_https()));
     match step {
         Step::Consent => (jar, redirect(&format!("/consent/{id}"))).into_response(),
-        Step::Login => (jar, render(state, id, &interaction, client, "", true)).into_response(),
+        Step::Login => (jar, render(state, id, &interaction, client, "", true).await).into_response(),
         Step::Respond(response) => {
             let _ = interaction::finish(provider, id).await;
             let jar = jar.add(cookies::removal(cookies::FLOW, provider.config.is_https()));

@@ -121,7 +121,7 @@ pub async fn login(
         Outcome::LoggedIn(user) => {
             login::finish_login(&state, jar, &id, interaction, &client, &user.id, Authentication::PASSKEY).await
         }
-        Outcome::Refused => login::render_page(&state, &id, &interaction, &client, "", Problem::PasskeyRefused),
+        Outcome::Refused => login::render_page(&state, &id, &interaction, &client, "", Problem::PasskeyRefused).await,
         Outcome::Page(page) => page,
     }
 }
@@ -150,7 +150,7 @@ pub async fn account_login(State(state): State<AppState>, headers: HeaderMap, ja
         Outcome::LoggedIn(user) => {
             account_home::start_session(&state, lang, jar, &user.id, Authentication::PASSKEY, "/account").await
         }
-        Outcome::Refused => account_home::sign_in_page(&state, lang, jar, "", Problem::PasskeyRefused),
+        Outcome::Refused => account_home::sign_in_page(&state, lang, jar, "", Problem::PasskeyRefused).await,
         Outcome::Page(page) => page,
     }
 }
