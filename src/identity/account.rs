@@ -72,8 +72,18 @@ pub async fn change_password(
 pub async fn export(provider: &Provider, account: &User) -> Result<Value, AccountError> {
     let grants = grants::list_of_user(&provider.db, &account.id).await?;
     let consents = consents::list_of_user(&provider.db, &account.id).await?;
+    let passkeys = crate::store::passkeys::of_user(&provider.db, &account.id).await?;
+    let certified = crate::store::federation::certified_of(&provider.db, &account.id).await?;
+    let app = crate::store::second_factors::find_totp(&provider.db, &account.id).await?;
     Ok(json!({
         "account": account,
+        // What FranceConnect certified, with its provenance; the passkeys' public parts stay out
+        // (they say nothing about the resident), their names and dates are in.
+        "franceconnect": certified,
+        "passkeys": passkeys.iter().map(|p| json!({
+            "name": p.name, "created_at": p.created_at, "last_used_at": p.last_used_at,
+        })).collect::<Vec<_>>(),
+        "authenticator_app_since": app.map(|a| a.created_at),
         "consents": consents.iter().map(|c| json!({
             "client_id": c.client_id, "scopes": c.scopes, "granted_at": c.granted_at, "expires_at": c.expires_at,
         })).collect::<Vec<_>>(),

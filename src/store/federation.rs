@@ -5,7 +5,7 @@ use super::users::{self, UserRow};
 use super::{Db, StoreResult, on_pool};
 
 /// The identity FranceConnect certified for an account, with its provenance.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct CertifiedRow {
     pub user_id: String,
     pub platform: String,
@@ -77,6 +77,24 @@ macro_rules! bind_certified {
     };
 }
 
+/// Within transaction `$tx`: the certified identity `$c` replaces the account's last one, and
+/// the profile's certified fields take its values.
+macro_rules! recertify {
+    ($tx:ident, $c:expr) => {
+        sqlx::query(DELETE_CERTIFIED).bind(&$c.user_id).execute(&mut *$tx).await?;
+        bind_certified!(sqlx::query(INSERT_CERTIFIED), $c).execute(&mut *$tx).await?;
+        sqlx::query(CERTIFY_PROFILE)
+            .bind(&$c.given_name)
+            .bind(&$c.family_name)
+            .bind(&$c.birthdate)
+            .bind(&$c.gender)
+            .bind($c.verified_at)
+            .bind(&$c.user_id)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// A new account made from a FranceConnect identity, its link and its certified identity,
 /// together or not at all.
 pub async fn create_account(db: &Db, user: &UserRow, subject: &str, certified: &CertifiedRow) -> StoreResult<()> {
@@ -97,10 +115,7 @@ pub async fn record_login(db: &Db, subject: &str, certified: &CertifiedRow) -> S
     on_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         sqlx::query(TOUCH_LINK).bind(c.verified_at).bind(&c.platform).bind(subject).execute(&mut *tx).await?;
-        sqlx::query(DELETE_CERTIFIED).bind(&c.user_id).execute(&mut *tx).await?;
-        bind_certified!(sqlx::query(INSERT_CERTIFIED), c).execute(&mut *tx).await?;
-        sqlx::query(CERTIFY_PROFILE).bind(&c.given_name).bind(&c.family_name).bind(&c.birthdate).bind(&c.gender)
-            .bind(c.verified_at).bind(&c.user_id).execute(&mut *tx).await?;
+        recertify!(tx, c);
         tx.commit().await
     }.await)?;
     Ok(())
@@ -113,10 +128,7 @@ pub async fn link(db: &Db, subject: &str, certified: &CertifiedRow) -> StoreResu
     on_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         sqlx::query(INSERT_LINK).bind(&c.platform).bind(subject).bind(&c.user_id).bind(c.verified_at).execute(&mut *tx).await?;
-        sqlx::query(DELETE_CERTIFIED).bind(&c.user_id).execute(&mut *tx).await?;
-        bind_certified!(sqlx::query(INSERT_CERTIFIED), c).execute(&mut *tx).await?;
-        sqlx::query(CERTIFY_PROFILE).bind(&c.given_name).bind(&c.family_name).bind(&c.birthdate).bind(&c.gender)
-            .bind(c.verified_at).bind(&c.user_id).execute(&mut *tx).await?;
+        recertify!(tx, c);
         tx.commit().await
     }.await)?;
     Ok(())

@@ -261,6 +261,9 @@ async fn a_resident_links_franceconnect_from_the_account_page_then_signs_in_with
     assert!(linked.html().contains("Identité certifiée par FranceConnect") && linked.html().contains("DUBOIS"));
     assert!(!linked.html().contains("id=\"given_name\""), "certified names are not editable");
     assert!(fed.server.mails_to("camille@lyon.fr").iter().any(|m| m.subject.contains("FranceConnect")));
+    let export: serde_json::Value = browser.raw_get(&fed.server.url("/account/export")).await.json().await.unwrap();
+    assert_eq!(export["franceconnect"]["family_name"], "DUBOIS", "the export holds what FC certified: {export}");
+    assert_eq!(export["franceconnect"]["acr"], "eidas1");
 
     // Editing the profile keeps the certified names whatever is posted.
     let saved = browser

@@ -222,6 +222,8 @@ async fn a_resident_adds_names_and_removes_passkeys_and_is_told_by_mail() {
     assert!(page.html().contains("<strong>Téléphone</strong>"), "{}", page.html());
     let mails = server.mails_to(EMAIL);
     assert!(mails.iter().any(|m| m.body.contains("« Téléphone »")), "a mail tells of the new passkey");
+    let export: Value = browser.raw_get(&server.url("/account/export")).await.json().await.unwrap();
+    assert_eq!(export["passkeys"][0]["name"], "Téléphone", "the export lists the passkeys: {export}");
 
     // The same authenticator again is refused by the authenticator itself (excluded); a
     // second one is welcome.
