@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/verification", post(account_home::resend_verification))
         .route("/account/password", post(account_home::change_password))
         .route("/account/sign-out-everywhere", post(account_home::sign_out_everywhere))
+        .route("/account/signed-out", get(account_home::signed_out))
         .route("/account/sessions/end", post(account_home::end_session))
         .route("/account/export", get(account_home::export))
         .route("/account/delete", post(account_home::delete))

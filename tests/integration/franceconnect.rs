@@ -497,3 +497,20 @@ async fn a_franceconnect_outage_shows_a_banner_instead_of_the_button_until_it_an
     let page = browser.open(&fed.server.url("/account")).await;
     assert!(page.html().contains("S’identifier avec"), "{}", page.html());
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_from_a_franceconnect_session_ends_it_at_franceconnect_too() {
+    let fed = federation().await;
+    let browser = Browser::new(&fed.server);
+    let page = browser.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&browser, &page).await;
+    let home = choose(&fed, &browser, &fc_page, "0").await;
+    let Landing::Redirect(to_fc) = browser.submit_to(&home, "/account/sign-out-everywhere", &[]).await else {
+        panic!("through FranceConnect's logout");
+    };
+    assert!(to_fc.as_str().starts_with(&format!("{}/session/end", fed.fc_issuer)), "{to_fc}");
+    let back = browser.open(to_fc.as_str()).await;
+    assert!(back.html().contains("Vous êtes déconnecté de tous vos appareils"), "{back:?}");
+    let page = browser.open(&fed.server.url("/account")).await;
+    assert!(page.html().contains("name=\"password\""));
+}

@@ -351,13 +351,35 @@ pub async fn change_password(State(state): State<AppState>, form: AccountForm) -
 
 pub async fn sign_out_everywhere(State(state): State<AppState>, form: AccountForm) -> Response {
     let AccountForm { lang, jar, account, .. } = form;
+    // This browser's session came through FranceConnect: FC's session ends too, on the way.
+    let fc_id_token = match current_session(&state, &jar).await {
+        Ok(session) => session.and_then(|s| s.upstream_id_token),
+        Err(e) => return state.views.error(&e.into(), lang),
+    };
     if let Err(e) = crate::oauth::logout::end_all_sessions(&state.provider, &account.id).await {
         return state.views.error(&e, lang);
     }
-    let a = i18n_account::texts(lang);
+    if let Some(fc_id_token) = fc_id_token {
+        let ending = super::logout::Ending {
+            frames: Vec::new(),
+            back_to: Some("/account/signed-out".into()),
+            lang: lang.into(),
+        };
+        return super::franceconnect::end_upstream(&state, jar, &fc_id_token, ending).await;
+    }
     let jar = jar.add(cookies::removal(cookies::SESSION, state.provider.config.is_https()));
+    (jar, signed_out_page(&state, lang)).into_response()
+}
+
+fn signed_out_page(state: &AppState, lang: &str) -> Response {
+    let a = i18n_account::texts(lang);
     let ctx = context! { title => a.account_title, text => a.signed_out_everywhere_text };
-    (jar, state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))).into_response()
+    state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))
+}
+
+/// `GET /account/signed-out`: where "sign out everywhere" ends after FranceConnect's logout.
+pub async fn signed_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    signed_out_page(&state, lang_of(&headers))
 }
 
 pub async fn export(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
