@@ -201,16 +201,7 @@ pub async fn authenticated(
     user_id: &str,
     how: Authentication<'_>,
 ) -> Result<(String, Step), OAuthError> {
-    let (cookie_value, session) = crate::identity::session::start(
-        &provider.ephemeral,
-        user_id,
-        how.acr,
-        how.amr,
-        how.upstream_id_token,
-        provider.now(),
-        &provider.config.lifetimes,
-    )
-    .await?;
+    let (cookie_value, session) = how.start_session(provider, user_id).await?;
     interaction.authenticated = true;
     save(provider, id, interaction).await?;
     let step = next_step(provider, client, &interaction.request, Some(&session), true, false).await?;
@@ -224,6 +215,28 @@ pub struct Authentication<'a> {
     pub amr: &'a [&'a str],
     /// FranceConnect's ID token, for a login through it (to end its session at logout).
     pub upstream_id_token: Option<&'a str>,
+}
+
+impl Authentication<'_> {
+    /// A new SSO session for `user_id`, authenticated this way (a new id: no fixation).
+    /// Returns the cookie value and the session.
+    pub async fn start_session(
+        &self,
+        provider: &Provider,
+        user_id: &str,
+    ) -> Result<(String, Session), crate::store::ephemeral::EphemeralError> {
+        let lifetimes = &provider.config.lifetimes;
+        crate::identity::session::start(
+            &provider.ephemeral,
+            user_id,
+            self.acr,
+            self.amr,
+            self.upstream_id_token,
+            provider.now(),
+            lifetimes,
+        )
+        .await
+    }
 }
 
 impl Authentication<'static> {

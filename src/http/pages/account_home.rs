@@ -278,17 +278,7 @@ pub(super) async fn start_session(
     to: &str,
 ) -> Response {
     let provider = &state.provider;
-    let started = session::start(
-        &provider.ephemeral,
-        user_id,
-        how.acr,
-        how.amr,
-        how.upstream_id_token,
-        provider.now(),
-        &provider.config.lifetimes,
-    )
-    .await;
-    match started {
+    match how.start_session(provider, user_id).await {
         Ok((cookie, _)) => {
             (jar.add(cookies::build(cookies::SESSION, cookie, provider.config.is_https())), redirect(to))
                 .into_response()

@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::login::{redirect_origin, resume};
+use super::login::{posted_form, redirect_origin, resume};
 use super::response::{deliver, redirect};
 use super::{current_session, lang_of};
-use crate::http::request::form;
 use crate::http::views::{allow_images_from, csp};
 use crate::http::{AppState, cookies, i18n};
 use crate::oauth::error::PageError;
 use crate::oauth::interaction::{self, ConsentDecision};
-use crate::{secrets, telemetry};
+use crate::telemetry;
 
 pub async fn get(
     State(state): State<AppState>,
@@ -83,16 +82,11 @@ pub async fn post(
     jar: CookieJar,
     body: Bytes,
 ) -> Response {
-    let (interaction, client) = match resume(&state, &id, &jar).await {
+    let (interaction, client, fields) = match posted_form(&state, &id, &headers, &jar, &body).await {
         Ok(found) => found,
-        Err(e) => return state.views.error(&e, lang_of(&headers)),
+        Err(page) => return page,
     };
     let lang = interaction.locale.clone();
-    let fields = match form(&headers, &body) {
-        Ok(f) if f.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) => f,
-        Ok(_) => return state.views.error(&PageError::expired(), &lang),
-        Err(e) => return state.views.error(&PageError::bad_request(e.description), &lang),
-    };
     let decision = match fields.get("decision") {
         Some("allow") => ConsentDecision::Allow,
         Some("deny") => ConsentDecision::Deny,

@@ -56,14 +56,9 @@ pub async fn start(State(state): State<AppState>, headers: HeaderMap, jar: Cooki
                 Err(e) => return state.views.error(&e.into(), lang),
             }
         }
-        id => match login::resume(&state, id, &jar).await {
-            Ok((interaction, _))
-                if fields.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) =>
-            {
-                Return::Interaction { id: id.to_owned() }
-            }
-            Ok(_) => return state.views.error(&PageError::expired(), lang),
-            Err(e) => return state.views.error(&e, lang),
+        id => match login::posted_form(&state, id, &headers, &jar, &body).await {
+            Ok(_) => Return::Interaction { id: id.to_owned() },
+            Err(page) => return page,
         },
     };
     match flow::start(provider, back.clone()).await {

@@ -20,6 +20,7 @@ use crate::identity::mfa;
 use crate::oauth::client::{self, Client};
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
 use crate::oauth::interaction::{self, Authentication, Interaction, Step};
+use crate::oauth::params::Params;
 use crate::oauth::response::AuthorizationResponse;
 use crate::{secrets, telemetry};
 
@@ -31,6 +32,28 @@ pub(super) async fn resume(state: &AppState, id: &str, jar: &CookieJar) -> Resul
         .await?
         .ok_or_else(|| PageError::new(400, PageErrorKind::InvalidClient, "the client no longer exists"))?;
     Ok((interaction, client))
+}
+
+/// The interaction of this browser and a form posted within it, its CSRF token checked;
+/// otherwise the page to show instead.
+pub(super) async fn posted_form(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    jar: &CookieJar,
+    body: &Bytes,
+) -> Result<(Interaction, Client, Params), Response> {
+    let (interaction, client) = match resume(state, id, jar).await {
+        Ok(found) => found,
+        Err(e) => return Err(state.views.error(&e, lang_of(headers))),
+    };
+    match form(headers, body) {
+        Ok(f) if f.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) => {
+            Ok((interaction, client, f))
+        }
+        Ok(_) => Err(state.views.error(&PageError::expired(), &interaction.locale)),
+        Err(e) => Err(state.views.error(&PageError::bad_request(e.description), &interaction.locale)),
+    }
 }
 
 pub(super) fn redirect_origin(interaction: &Interaction) -> String {
@@ -137,15 +160,9 @@ pub async fn post(
     jar: CookieJar,
     body: Bytes,
 ) -> Response {
-    let lang = lang_of(&headers);
-    let (interaction, client) = match resume(&state, &id, &jar).await {
+    let (interaction, client, fields) = match posted_form(&state, &id, &headers, &jar, &body).await {
         Ok(found) => found,
-        Err(e) => return state.views.error(&e, lang),
-    };
-    let fields = match form(&headers, &body) {
-        Ok(f) if f.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) => f,
-        Ok(_) => return state.views.error(&PageError::expired(), &interaction.locale),
-        Err(e) => return state.views.error(&PageError::bad_request(e.description), &interaction.locale),
+        Err(page) => return page,
     };
     let email = fields.get("email").unwrap_or_default();
     let password = fields.get("password").unwrap_or_default();

@@ -13,13 +13,12 @@ use axum_extra::extract::CookieJar;
 use super::login::{self, Problem};
 use super::{account_home, csrf_checked_form, lang_of};
 use crate::http::AppState;
-use crate::http::request::form;
 use crate::identity::passkeys::{self, PasskeyError, Purpose, Started};
 use crate::identity::user::User;
 use crate::oauth::error::{OAuthError, PageError};
-use crate::oauth::interaction::{Authentication, Interaction};
+use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
-use crate::{secrets, telemetry};
+use crate::telemetry;
 
 /// A ceremony's options as JSON for the script, or why there are none.
 pub(super) fn options_response(started: Result<Started, PasskeyError>) -> Response {
@@ -40,27 +39,6 @@ pub(super) fn options_response(started: Result<Started, PasskeyError>) -> Respon
     (status, Json(serde_json::json!({ "error": body }))).into_response()
 }
 
-/// The interaction of this browser and the posted form, its CSRF token checked.
-async fn interaction_form(
-    state: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    jar: &CookieJar,
-    body: &Bytes,
-) -> Result<(Interaction, crate::oauth::client::Client, Params), Response> {
-    let (interaction, client) = match login::resume(state, id, jar).await {
-        Ok(found) => found,
-        Err(e) => return Err(state.views.error(&e, lang_of(headers))),
-    };
-    match form(headers, body) {
-        Ok(f) if f.get("csrf").is_some_and(|c| secrets::constant_time_eq(c, &interaction.csrf)) => {
-            Ok((interaction, client, f))
-        }
-        Ok(_) => Err(state.views.error(&PageError::expired(), &interaction.locale)),
-        Err(e) => Err(state.views.error(&PageError::bad_request(e.description), &interaction.locale)),
-    }
-}
-
 /// `POST /login/{interaction}/passkey/options`
 pub async fn options(
     State(state): State<AppState>,
@@ -69,7 +47,7 @@ pub async fn options(
     jar: CookieJar,
     body: Bytes,
 ) -> Response {
-    match interaction_form(&state, &id, &headers, &jar, &body).await {
+    match login::posted_form(&state, &id, &headers, &jar, &body).await {
         Ok(_) => options_response(passkeys::start_login(&state.provider, &Purpose::Login { interaction: &id }).await),
         Err(page) => page,
     }
@@ -113,7 +91,7 @@ pub async fn login(
     jar: CookieJar,
     body: Bytes,
 ) -> Response {
-    let (interaction, client, fields) = match interaction_form(&state, &id, &headers, &jar, &body).await {
+    let (interaction, client, fields) = match login::posted_form(&state, &id, &headers, &jar, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
