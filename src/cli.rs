@@ -16,7 +16,7 @@ use crate::oauth::client::{self, AuthMethod, ClientSpec, GrantType, SubjectType}
 use crate::oauth::client_metadata::ClientMetadata;
 use crate::oauth::registration;
 use crate::oauth::scope::Scopes;
-use crate::signing::{KeySet, SigningAlg};
+use crate::signing::{KeyAlg, KeySet, SigningAlg};
 use crate::{app, partners, store};
 
 #[derive(Debug, Parser)]
@@ -253,16 +253,16 @@ pub struct ClientCreate {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// List signing keys.
+    /// List the keys (signing and encryption).
     List {
         #[arg(long)]
         json: bool,
     },
     /// Add a new key per algorithm (or the given ones). Running servers publish it within
     /// `keys_reload_seconds` and sign with it after `keys_publish_ahead_seconds`; older keys
-    /// stay published.
+    /// stay published. A new encryption key is used as soon as it is published.
     Rotate {
-        #[arg(long = "alg", value_parser = ["RS256", "ES256", "EdDSA"])]
+        #[arg(long = "alg", value_parser = ["RS256", "ES256", "EdDSA", "RSA-OAEP-256", "ECDH-ES"])]
         algs: Vec<String>,
         /// Sign with the new key at once (a compromised key): clients that cached the JWKS
         /// refetch it on the unknown kid.
@@ -525,10 +525,10 @@ fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
             })
         }
         KeysCommand::Rotate { algs, now: immediately, json } => {
-            let algs: Vec<SigningAlg> = if algs.is_empty() {
-                SigningAlg::ALL.to_vec()
+            let algs: Vec<KeyAlg> = if algs.is_empty() {
+                KeyAlg::all().collect()
             } else {
-                algs.iter().filter_map(|a| SigningAlg::parse(a)).collect()
+                algs.iter().filter_map(|a| KeyAlg::parse(a)).collect()
             };
             KeySet::load_or_generate(dir, now)?;
             let activates_at = if immediately { now } else { now + config.keys_publish_ahead_seconds };

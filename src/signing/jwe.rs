@@ -1,10 +1,10 @@
 //! Compact JWE: responses encrypted to a client's registered public key (RSA-OAEP-256, ECDH-ES;
 //! OIDC Core §10.2), and secrets sealed at rest with a key of ours (`dir` + A256GCM).
 
-use josekit::jwe::{Dir, ECDH_ES, JweHeader, RSA_OAEP_256};
+use josekit::jwe::{Dir, ECDH_ES, JweDecrypter, JweHeader, RSA_OAEP_256};
 use josekit::jwk::{Jwk, JwkSet};
 
-use super::JwtError;
+use super::{JwtError, KeySet};
 
 /// Key management algorithms a client may register.
 pub const KEY_ALGS: [&str; 2] = ["RSA-OAEP-256", "ECDH-ES"];
@@ -60,6 +60,32 @@ pub fn encrypt_to(jwks: &str, alg: &str, enc: &str, payload: &[u8], nested: bool
     sealed.map(Some).map_err(failed)
 }
 
+/// Whether `token` has the five parts of a compact JWE (a JWS has three).
+pub fn is_compact_jwe(token: &str) -> bool {
+    token.split('.').count() == 5
+}
+
+/// Opens a compact JWE sent to one of our encryption keys: the one its `kid` names (or, when
+/// the sender named none, our newest key for its `alg`), with `A256GCM` content encryption
+/// only — what FranceConnect+ sends. Anything else is refused, never guessed at.
+pub fn decrypt_for_us(keys: &KeySet, token: &str) -> Result<Vec<u8>, JwtError> {
+    let ours = keys.decryption_keys();
+    let selector = |header: &JweHeader| -> Result<Option<&dyn JweDecrypter>, josekit::JoseError> {
+        if header.content_encryption() != Some("A256GCM") {
+            return Ok(None);
+        }
+        let alg = header.algorithm();
+        let key = match header.key_id() {
+            Some(kid) => ours.iter().find(|k| k.kid == kid),
+            None => ours.iter().rev().find(|k| Some(k.alg.as_str()) == alg),
+        };
+        Ok(key.filter(|k| Some(k.alg.as_str()) == alg).map(|k| k.decrypter.as_ref()))
+    };
+    josekit::jwe::deserialize_compact_with_selector(token, selector)
+        .map(|(plain, _)| plain)
+        .map_err(|_| JwtError::Malformed)
+}
+
 /// Seals `plaintext` with a 256-bit key of ours (AES-256-GCM).
 pub fn seal(key: &[u8; 32], plaintext: &[u8]) -> Result<String, JwtError> {
     let failed = |e: josekit::JoseError| JwtError::Signing(e.to_string());
@@ -78,6 +104,27 @@ pub fn unseal(key: &[u8; 32], sealed: &str) -> Result<Vec<u8>, JwtError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_encrypted_to_our_published_keys_opens_and_nothing_else_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        for alg in KEY_ALGS {
+            let sealed = encrypt_to(keys.jwks_json(), alg, "A256GCM", b"inner.jws.token", true).unwrap().unwrap();
+            assert!(is_compact_jwe(&sealed));
+            assert_eq!(decrypt_for_us(&keys, &sealed).unwrap(), b"inner.jws.token", "{alg}");
+            // Another content encryption than FranceConnect+'s is refused.
+            let cbc = encrypt_to(keys.jwks_json(), alg, "A128CBC-HS256", b"x", true).unwrap().unwrap();
+            assert!(decrypt_for_us(&keys, &cbc).is_err(), "{alg} with A128CBC-HS256");
+        }
+        // Encrypted to someone else's key: not ours to open.
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = KeySet::load_or_generate(other_dir.path(), 100).unwrap();
+        let theirs = encrypt_to(other.jwks_json(), "RSA-OAEP-256", "A256GCM", b"x", true).unwrap().unwrap();
+        assert!(decrypt_for_us(&keys, &theirs).is_err());
+        assert!(decrypt_for_us(&keys, "a.b.c.d.e").is_err());
+        assert!(!is_compact_jwe("header.payload.signature"));
+    }
 
     #[test]
     fn sealed_secrets_open_with_their_key_only() {

@@ -6,7 +6,8 @@
 //! - `pairwise.secret`: the secret mixed into pairwise subject identifiers.
 //!
 //! Every key of the manifest is published in the JWKS; of an algorithm's keys, the most recently
-//! *activated* one signs. A rotation publishes the new key ahead of its activation (longer than
+//! *activated* one signs. Encryption keys (`use: enc`) receive what upstream providers encrypt
+//! to us (FranceConnect+ ID tokens and userinfo): each decrypts what was sent to its `kid`. A rotation publishes the new key ahead of its activation (longer than
 //! clients cache the JWKS), so no client meets a token signed by a key it has not seen, and the
 //! old key stays published so tokens it signed keep validating.
 
@@ -19,7 +20,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jwk::Jwk;
 use josekit::jwk::KeyPair;
+use josekit::jwk::alg::ec::{EcCurve, EcKeyPair};
 use josekit::jwk::alg::ed::EdCurve;
+use josekit::jwk::alg::rsa::RsaKeyPair;
+use josekit::jwe::{ECDH_ES, JweDecrypter, RSA_OAEP_256};
 use josekit::jws::{ES256, EdDSA, JwsSigner, JwsVerifier, RS256};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -49,6 +53,52 @@ impl SigningAlg {
     }
 }
 
+/// The JWE key-management algorithms our encryption keys receive with (what FranceConnect+
+/// offers besides RSA-OAEP, whose SHA-1 padding we do not take).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EncryptionAlg {
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+    #[serde(rename = "ECDH-ES")]
+    EcdhEs,
+}
+
+impl EncryptionAlg {
+    pub const ALL: [EncryptionAlg; 2] = [EncryptionAlg::RsaOaep256, EncryptionAlg::EcdhEs];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncryptionAlg::RsaOaep256 => "RSA-OAEP-256",
+            EncryptionAlg::EcdhEs => "ECDH-ES",
+        }
+    }
+}
+
+/// What a key of the manifest is for: signing with a JWS algorithm, or receiving with a JWE one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyAlg {
+    Signing(SigningAlg),
+    Encryption(EncryptionAlg),
+}
+
+impl KeyAlg {
+    pub fn all() -> impl Iterator<Item = KeyAlg> {
+        SigningAlg::ALL.into_iter().map(KeyAlg::Signing).chain(EncryptionAlg::ALL.into_iter().map(KeyAlg::Encryption))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlg::Signing(alg) => alg.as_str(),
+            KeyAlg::Encryption(alg) => alg.as_str(),
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<KeyAlg> {
+        KeyAlg::all().find(|alg| alg.as_str() == value)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("keys directory {path}: {source}")]
@@ -66,7 +116,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ManifestEntry {
     pub kid: String,
-    pub alg: SigningAlg,
+    pub alg: KeyAlg,
     pub created_at: i64,
     /// When the key starts signing; absent means at creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,9 +146,24 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// An encryption key of ours: what was encrypted to its `kid` opens with it.
+pub struct DecryptionKey {
+    pub kid: String,
+    pub alg: EncryptionAlg,
+    pub(super) decrypter: Box<dyn JweDecrypter>,
+}
+
+impl std::fmt::Debug for DecryptionKey {
+    // Never print key material.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecryptionKey").field("kid", &self.kid).field("alg", &self.alg).finish()
+    }
+}
+
 /// Every key of the manifest, loaded once at start and shared read-only.
 pub struct KeySet {
     keys: Vec<SigningKey>,
+    decryption_keys: Vec<DecryptionKey>,
     /// The time the set was loaded for: which keys sign depends on it.
     loaded_at: i64,
     jwks_json: String,
@@ -112,8 +177,8 @@ impl std::fmt::Debug for KeySet {
 }
 
 impl KeySet {
-    /// Loads the key set from `dir`, first generating one key per algorithm and the pairwise
-    /// secret if the directory holds none.
+    /// Loads the key set from `dir`, first generating one key per algorithm (signing and
+    /// encryption) and the pairwise secret if the directory holds none.
     pub fn load_or_generate(dir: &Path, now: i64) -> Result<KeySet, KeyError> {
         ensure_dir(dir)?;
         // Instances starting together on one directory must not both generate: the second
@@ -121,7 +186,7 @@ impl KeySet {
         let _lock = lock_dir(dir)?;
         let mut manifest = read_manifest(dir)?;
         let mut changed = false;
-        for alg in SigningAlg::ALL {
+        for alg in KeyAlg::all() {
             if !manifest.keys.iter().any(|k| k.alg == alg) {
                 manifest.keys.push(generate_key(dir, alg, now)?);
                 changed = true;
@@ -139,16 +204,34 @@ impl KeySet {
         let pairwise_secret = URL_SAFE_NO_PAD
             .decode(pairwise_secret.trim())
             .map_err(|e| KeyError::Invalid { kid: "pairwise.secret".into(), reason: e.to_string() })?;
-        let keys = manifest.keys.iter().map(|entry| load_key(dir, entry)).collect::<Result<Vec<_>, _>>()?;
-        let jwks = serde_json::json!({ "keys": keys.iter().map(|k| &k.public_jwk).collect::<Vec<_>>() });
-        Ok(KeySet { keys, loaded_at: now, jwks_json: jwks.to_string(), pairwise_secret })
+        let mut keys = Vec::new();
+        let mut decryption_keys = Vec::new();
+        let mut published = Vec::new();
+        for entry in &manifest.keys {
+            match entry.alg {
+                KeyAlg::Signing(alg) => {
+                    let key = load_key(dir, entry, alg)?;
+                    published.push(key.public_jwk.clone());
+                    keys.push(key);
+                }
+                KeyAlg::Encryption(alg) => {
+                    let (key, public) = load_decryption_key(dir, entry, alg)?;
+                    published.push(public);
+                    decryption_keys.push(key);
+                }
+            }
+        }
+        let jwks = serde_json::json!({ "keys": published });
+        Ok(KeySet { keys, decryption_keys, loaded_at: now, jwks_json: jwks.to_string(), pairwise_secret })
     }
 
     /// Adds a new key for each of `algs` to the directory's manifest, signing from
     /// `activates_at`; running servers publish it as soon as they reload. Returns the new entries.
+    /// A new encryption key is in use as soon as it is published: senders pick it from the JWKS,
+    /// and the older one still opens what they encrypted to it.
     pub fn rotate(
         dir: &Path,
-        algs: &[SigningAlg],
+        algs: &[KeyAlg],
         now: i64,
         activates_at: i64,
     ) -> Result<Vec<ManifestEntry>, KeyError> {
@@ -158,7 +241,8 @@ impl KeySet {
         let mut added = Vec::new();
         for alg in algs {
             let mut entry = generate_key(dir, *alg, now)?;
-            entry.activates_at = Some(activates_at.max(now));
+            let activates_at = if matches!(alg, KeyAlg::Encryption(_)) { now } else { activates_at.max(now) };
+            entry.activates_at = Some(activates_at);
             manifest.keys.push(entry.clone());
             added.push(entry);
         }
@@ -233,6 +317,11 @@ impl KeySet {
     pub fn entries(&self) -> impl Iterator<Item = &SigningKey> {
         self.keys.iter()
     }
+
+    /// Our encryption keys, newest last.
+    pub fn decryption_keys(&self) -> &[DecryptionKey] {
+        &self.decryption_keys
+    }
 }
 
 fn ensure_dir(dir: &Path) -> Result<(), KeyError> {
@@ -281,14 +370,24 @@ fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
     file.write_all(contents).map_err(io_err(path))
 }
 
-fn generate_key(dir: &Path, alg: SigningAlg, now: i64) -> Result<ManifestEntry, KeyError> {
+fn generate_key(dir: &Path, alg: KeyAlg, now: i64) -> Result<ManifestEntry, KeyError> {
     let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: alg.as_str().into(), reason: e.to_string() };
     let pem = match alg {
-        SigningAlg::RS256 => RS256.generate_key_pair(2048).map_err(invalid)?.to_pem_private_key(),
-        SigningAlg::ES256 => ES256.generate_key_pair().map_err(invalid)?.to_pem_private_key(),
-        SigningAlg::EdDSA => EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(invalid)?.to_pem_private_key(),
+        KeyAlg::Signing(SigningAlg::RS256) => RS256.generate_key_pair(2048).map_err(invalid)?.to_pem_private_key(),
+        KeyAlg::Signing(SigningAlg::ES256) => ES256.generate_key_pair().map_err(invalid)?.to_pem_private_key(),
+        KeyAlg::Signing(SigningAlg::EdDSA) => {
+            EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(invalid)?.to_pem_private_key()
+        }
+        KeyAlg::Encryption(EncryptionAlg::RsaOaep256) => RsaKeyPair::generate(2048).map_err(invalid)?.to_pem_private_key(),
+        KeyAlg::Encryption(EncryptionAlg::EcdhEs) => {
+            EcKeyPair::generate(EcCurve::P256).map_err(invalid)?.to_pem_private_key()
+        }
     };
-    let public = public_jwk(alg, &pem).map_err(invalid)?;
+    let public = match alg {
+        KeyAlg::Signing(alg) => public_jwk(alg, &pem),
+        KeyAlg::Encryption(alg) => public_encryption_jwk(alg, &pem),
+    }
+    .map_err(invalid)?;
     let kid = thumbprint(&public);
     write_secret_file(&dir.join(format!("{kid}.pem")), &pem)?;
     Ok(ManifestEntry { kid, alg, created_at: now, activates_at: None })
@@ -299,6 +398,13 @@ fn public_jwk(alg: SigningAlg, pem: &[u8]) -> Result<Jwk, josekit::JoseError> {
         SigningAlg::RS256 => RS256.key_pair_from_pem(pem)?.to_jwk_public_key(),
         SigningAlg::ES256 => ES256.key_pair_from_pem(pem)?.to_jwk_public_key(),
         SigningAlg::EdDSA => EdDSA.key_pair_from_pem(pem)?.to_jwk_public_key(),
+    })
+}
+
+fn public_encryption_jwk(alg: EncryptionAlg, pem: &[u8]) -> Result<Jwk, josekit::JoseError> {
+    Ok(match alg {
+        EncryptionAlg::RsaOaep256 => RsaKeyPair::from_pem(pem)?.to_jwk_public_key(),
+        EncryptionAlg::EcdhEs => EcKeyPair::from_pem(pem, Some(EcCurve::P256))?.to_jwk_public_key(),
     })
 }
 
@@ -316,15 +422,43 @@ fn thumbprint(jwk: &Jwk) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(Value::Object(required).to_string().as_bytes()))
 }
 
-fn load_key(dir: &Path, entry: &ManifestEntry) -> Result<SigningKey, KeyError> {
+/// The private key file of `entry`, which must match its `kid`, and its public JWK.
+fn read_key(
+    dir: &Path,
+    entry: &ManifestEntry,
+    public: impl FnOnce(&[u8]) -> Result<Jwk, josekit::JoseError>,
+) -> Result<(Vec<u8>, Jwk), KeyError> {
     let path = dir.join(format!("{}.pem", entry.kid));
     let pem = fs::read(&path).map_err(io_err(&path))?;
-    let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: entry.kid.clone(), reason: e.to_string() };
-    let jwk = public_jwk(entry.alg, &pem).map_err(invalid)?;
+    let jwk = public(&pem).map_err(|e| KeyError::Invalid { kid: entry.kid.clone(), reason: e.to_string() })?;
     if thumbprint(&jwk) != entry.kid {
         return Err(KeyError::Invalid { kid: entry.kid.clone(), reason: "file does not match its kid".into() });
     }
-    let (signer, verifier): (Box<dyn JwsSigner>, Box<dyn JwsVerifier>) = match entry.alg {
+    Ok((pem, jwk))
+}
+
+fn load_decryption_key(
+    dir: &Path,
+    entry: &ManifestEntry,
+    alg: EncryptionAlg,
+) -> Result<(DecryptionKey, Map<String, Value>), KeyError> {
+    let (pem, jwk) = read_key(dir, entry, |pem| public_encryption_jwk(alg, pem))?;
+    let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: entry.kid.clone(), reason: e.to_string() };
+    let decrypter: Box<dyn JweDecrypter> = match alg {
+        EncryptionAlg::RsaOaep256 => Box::new(RSA_OAEP_256.decrypter_from_pem(&pem).map_err(invalid)?),
+        EncryptionAlg::EcdhEs => Box::new(ECDH_ES.decrypter_from_pem(&pem).map_err(invalid)?),
+    };
+    let mut public: Map<String, Value> = jwk.as_ref().clone();
+    public.insert("kid".into(), entry.kid.clone().into());
+    public.insert("alg".into(), alg.as_str().into());
+    public.insert("use".into(), "enc".into());
+    Ok((DecryptionKey { kid: entry.kid.clone(), alg, decrypter }, public))
+}
+
+fn load_key(dir: &Path, entry: &ManifestEntry, alg: SigningAlg) -> Result<SigningKey, KeyError> {
+    let (pem, jwk) = read_key(dir, entry, |pem| public_jwk(alg, pem))?;
+    let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: entry.kid.clone(), reason: e.to_string() };
+    let (signer, verifier): (Box<dyn JwsSigner>, Box<dyn JwsVerifier>) = match alg {
         SigningAlg::RS256 => (
             Box::new(RS256.signer_from_pem(&pem).map_err(invalid)?),
             Box::new(RS256.verifier_from_jwk(&jwk).map_err(invalid)?),
@@ -340,11 +474,11 @@ fn load_key(dir: &Path, entry: &ManifestEntry) -> Result<SigningKey, KeyError> {
     };
     let mut public_jwk: Map<String, Value> = jwk.as_ref().clone();
     public_jwk.insert("kid".into(), entry.kid.clone().into());
-    public_jwk.insert("alg".into(), entry.alg.as_str().into());
+    public_jwk.insert("alg".into(), alg.as_str().into());
     public_jwk.insert("use".into(), "sig".into());
     Ok(SigningKey {
         kid: entry.kid.clone(),
-        alg: entry.alg,
+        alg,
         created_at: entry.created_at,
         activates_at: entry.activates_at.unwrap_or(entry.created_at),
         signer,
@@ -368,7 +502,11 @@ mod tests {
         }
         let jwks: Value = serde_json::from_str(set.jwks_json()).unwrap();
         let keys = jwks["keys"].as_array().unwrap();
-        assert_eq!(keys.len(), 3);
+        assert_eq!(keys.len(), 5);
+        let encryption: Vec<&str> =
+            keys.iter().filter(|k| k["use"] == "enc").map(|k| k["alg"].as_str().unwrap()).collect();
+        assert_eq!(encryption, ["RSA-OAEP-256", "ECDH-ES"]);
+        assert_eq!(set.decryption_keys().len(), 2);
         for key in keys {
             for private in ["d", "p", "q", "dp", "dq", "qi"] {
                 assert!(key.get(private).is_none(), "private member {private} published");
@@ -386,7 +524,7 @@ mod tests {
         let first = KeySet::load_or_generate(dir.path(), 100).unwrap();
         let old = first.active(SigningAlg::ES256).unwrap().kid.clone();
         // Published at 200, signing from 800: the old key signs until 800.
-        let new = KeySet::rotate(dir.path(), &[SigningAlg::ES256], 200, 800).unwrap()[0].kid.clone();
+        let new = KeySet::rotate(dir.path(), &[KeyAlg::Signing(SigningAlg::ES256)], 200, 800).unwrap()[0].kid.clone();
         let keep_for = 900;
         assert!(KeySet::prune(dir.path(), 700, keep_for).unwrap().is_empty(), "still signing");
         assert!(KeySet::prune(dir.path(), 800 + keep_for - 1, keep_for).unwrap().is_empty(), "its tokens live");
@@ -397,6 +535,7 @@ mod tests {
         assert!(after.by_kid(&old).is_none() && !after.jwks_json().contains(&old));
         assert_eq!(after.active(SigningAlg::ES256).unwrap().kid, new);
         assert_eq!(after.entries().count(), SigningAlg::ALL.len(), "the other algorithms keep their only key");
+        assert_eq!(after.decryption_keys().len(), EncryptionAlg::ALL.len());
         assert!(KeySet::prune(dir.path(), 10_000_000, keep_for).unwrap().is_empty(), "the signing keys never go");
     }
 
@@ -405,7 +544,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let before = KeySet::load_or_generate(dir.path(), 100).unwrap();
         let old = before.active(SigningAlg::ES256).unwrap().kid.clone();
-        let new = KeySet::rotate(dir.path(), &[SigningAlg::ES256], 200, 800).unwrap()[0].kid.clone();
+        let new = KeySet::rotate(dir.path(), &[KeyAlg::Signing(SigningAlg::ES256)], 200, 800).unwrap()[0].kid.clone();
         let published = KeySet::load_or_generate(dir.path(), 300).unwrap();
         assert!(published.jwks_json().contains(&new), "published ahead of use");
         assert_eq!(published.active(SigningAlg::ES256).unwrap().kid, old, "not signing yet");

@@ -159,13 +159,14 @@ fn every_listing_and_creation_speaks_json() {
     assert_eq!(json(dir, &["client", "show", public["client_id"].as_str().unwrap(), "--json"])["auth_method"], "none");
 
     let keys = json(dir, &["keys", "list", "--json"]);
-    assert_eq!(keys.as_array().unwrap().len(), 3);
-    let added = json(dir, &["keys", "rotate", "--alg", "ES256", "--json"]);
+    assert_eq!(keys.as_array().unwrap().len(), 5, "three signing keys, two encryption keys");
+    let added = json(dir, &["keys", "rotate", "--alg", "ES256", "--alg", "RSA-OAEP-256", "--json"]);
     assert_eq!(added[0]["alg"], "ES256");
-    assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 4);
+    assert_eq!(added[1]["alg"], "RSA-OAEP-256");
+    assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 7);
     // The replaced key still signs for 10 minutes, and its tokens live on after: nothing to prune.
     assert_eq!(json(dir, &["keys", "prune", "--json"]), serde_json::json!([]));
-    assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 4);
+    assert_eq!(json(dir, &["keys", "list", "--json"]).as_array().unwrap().len(), 7);
 }
 
 #[test]

@@ -107,8 +107,13 @@ async fn oidcc_discovery_endpoint_verification() {
     let mut kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
     kids.dedup();
     assert_eq!(kids.len(), keys.len());
+    let uses: Vec<(&str, &str)> = keys.iter().map(|k| (k["use"].as_str().unwrap(), k["alg"].as_str().unwrap())).collect();
+    assert_eq!(
+        uses,
+        [("sig", "RS256"), ("sig", "ES256"), ("sig", "EdDSA"), ("enc", "RSA-OAEP-256"), ("enc", "ECDH-ES")],
+        "one signing key per algorithm, and the encryption keys FranceConnect+ encrypts to"
+    );
     for key in keys {
-        assert_eq!(key["use"], "sig");
         assert!(["RSA", "EC", "OKP"].contains(&key["kty"].as_str().unwrap()));
         for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
             assert!(key.get(private).is_none(), "private member {private} published");

@@ -322,7 +322,7 @@ async fn oidcc_server_rotate_keys() {
     let now = server.provider.now();
     let keys_dir = &server.provider.config.keys_dir;
     let new_kid =
-        glc::signing::KeySet::rotate(keys_dir, &[glc::signing::SigningAlg::RS256], now, now).unwrap()[0].kid.clone();
+        glc::signing::KeySet::rotate(keys_dir, &[glc::signing::KeyAlg::Signing(glc::signing::SigningAlg::RS256)], now, now).unwrap()[0].kid.clone();
     let mut switched = false;
     for _ in 0..50 {
         let tokens = server.tokens(&Browser::new(&server), &client, &[]).await;

@@ -67,7 +67,7 @@ async fn a_signing_key_rotated_on_one_instance_is_published_and_used_by_all() {
     // What `glc keys rotate --alg ES256` does, on the shared keys directory: published now,
     // signing in 100 s.
     let now = a.provider.now();
-    let added = KeySet::rotate(&a.provider.config.keys_dir, &[SigningAlg::ES256], now, now + 100).unwrap();
+    let added = KeySet::rotate(&a.provider.config.keys_dir, &[glc::signing::KeyAlg::Signing(SigningAlg::ES256)], now, now + 100).unwrap();
     let new_kid = added[0].kid.clone();
     for instance in [&a, &b] {
         let mut published = false;
@@ -157,5 +157,5 @@ async fn instances_starting_together_on_empty_storage_do_not_race() {
     let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
     assert_eq!(a.db.pending_migrations().await.unwrap(), 0);
     assert_eq!(a.keys().jwks_json(), b.keys().jwks_json(), "one key set, not two");
-    assert_eq!(KeySet::list(&config.keys_dir).unwrap().len(), 3);
+    assert_eq!(KeySet::list(&config.keys_dir).unwrap().len(), 5, "one key per algorithm");
 }
