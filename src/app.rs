@@ -38,11 +38,15 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
     if webauthn.is_none() {
         tracing::warn!(issuer = %config.issuer, "passkeys are off: WebAuthn needs an issuer with a host name, not an IP address");
     }
-    let franceconnect = match &config.franceconnect {
-        Some(fc) => {
-            Some(crate::federation::FranceConnect::new(fc.clone(), &config.issuer).context("FranceConnect client")?)
-        }
-        None => None,
+    let upstream = |section: &Option<crate::config::FranceConnectConfig>, platform| match section {
+        Some(fc) => crate::federation::FranceConnect::new(fc.clone(), platform, &config.issuer).map(Some),
+        None => Ok(None),
+    };
+    let franceconnect = crate::federation::Upstreams {
+        fc: upstream(&config.franceconnect, crate::federation::Platform::FranceConnect)
+            .context("FranceConnect client")?,
+        fcplus: upstream(&config.franceconnect_plus, crate::federation::Platform::FranceConnectPlus)
+            .context("FranceConnect+ client")?,
     };
     Ok(Arc::new(Provider {
         config,

@@ -63,6 +63,13 @@ pub enum Command {
         /// Where its signing keys are kept.
         #[arg(long, default_value = "data/franceconnect-standin")]
         keys_dir: std::path::PathBuf,
+        /// Behave like FranceConnect+ (eidas2/eidas3, answers encrypted to our `jwks_uri`);
+        /// run it on another port than the FranceConnect one.
+        #[arg(long)]
+        plus: bool,
+        /// The key-management algorithm FranceConnect+ encrypts with.
+        #[arg(long, default_value = "RSA-OAEP-256", value_parser = ["RSA-OAEP-256", "ECDH-ES"])]
+        encryption_alg: String,
     },
 }
 
@@ -299,13 +306,18 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             tracing::info!(issuer = provider.issuer(), %bind, database = provider.db.engine(), "GrandLyon Connect is listening");
             app::serve(provider, listener, app::shutdown_signal()).await
         }
-        Command::FranceconnectStandin { bind, client_id, client_secret, keys_dir } => {
+        Command::FranceconnectStandin { bind, client_id, client_secret, keys_dir, plus, encryption_alg } => {
+            let plus = plus.then(|| crate::federation::standin::PlusMode {
+                client_jwks_uri: format!("{}/jwks", config.issuer),
+                encryption_alg,
+            });
             let standin = crate::federation::standin::StandinConfig {
                 issuer: format!("http://{bind}/api/v2"),
                 client_id,
                 client_secret,
                 redirect_uris: vec![format!("{}/franceconnect/callback", config.issuer)],
                 post_logout_redirect_uris: vec![format!("{}/franceconnect/logged-out", config.issuer)],
+                plus,
             };
             let issuer = standin.issuer.clone();
             let app = crate::federation::standin::Standin::new(standin, &keys_dir)?.router();

@@ -55,10 +55,15 @@ pub struct Config {
     pub mail: MailConfig,
     /// "S'identifier avec FranceConnect": off unless this section is present.
     pub franceconnect: Option<FranceConnectConfig>,
+    /// FranceConnect+ (eIDAS substantial or high), a second upstream with its own registration:
+    /// off unless this section is present.
+    pub franceconnect_plus: Option<FranceConnectConfig>,
 }
 
-/// Our client registration at FranceConnect (v2). The callback to register there is
-/// `{issuer}/franceconnect/callback`, the post-logout URI `{issuer}/franceconnect/logged-out`.
+/// Our client registration at FranceConnect (v2) or FranceConnect+. The callback to register
+/// there is `{issuer}/franceconnect/callback`, the post-logout URI
+/// `{issuer}/franceconnect/logged-out`; FranceConnect+ also takes our `jwks_uri`
+/// (`{issuer}/jwks`), whose encryption key it encrypts to (`RSA-OAEP-256` or `ECDH-ES`, `A256GCM`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FranceConnectConfig {
@@ -70,19 +75,43 @@ pub struct FranceConnectConfig {
     /// What our DataPass habilitation covers; FC sends one claim per scope.
     #[serde(default = "default_franceconnect_scopes")]
     pub scopes: Vec<String>,
-    /// The eIDAS level asked for, and the least accepted back.
-    #[serde(default = "default_franceconnect_acr")]
-    pub acr_values: String,
+    /// The eIDAS level asked for, and the least accepted back: `eidas1` on FranceConnect,
+    /// `eidas2` (default) or `eidas3` on FranceConnect+.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr_values: Option<String>,
+    /// How long a login through this platform answers a client asking for its level again
+    /// without a new one; FranceConnect+ defaults to its own session's 10 minutes, FranceConnect
+    /// to our whole session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_lifetime_seconds: Option<i64>,
+}
+
+impl FranceConnectConfig {
+    /// `keys`: the issuer's, the client id's and the level's names in this section; `levels`:
+    /// the eIDAS levels the platform offers (FranceConnect: eidas1 only).
+    fn validate(&self, keys: [&'static str; 3], levels: &[&str]) -> Result<(), ConfigError> {
+        validate_issuer(&self.issuer).map_err(|reason| ConfigError::Invalid { key: keys[0], reason })?;
+        if self.client_id.is_empty() || self.client_secret.is_empty() {
+            let reason = "the client_id and client_secret are both needed".to_owned();
+            return Err(ConfigError::Invalid { key: keys[1], reason });
+        }
+        if let Some(acr) = &self.acr_values
+            && !levels.contains(&acr.as_str())
+        {
+            return Err(ConfigError::Invalid { key: keys[2], reason: format!("one of {}", levels.join(", ")) });
+        }
+        if self.level_lifetime_seconds.is_some_and(|s| s <= 0) {
+            let reason = "a positive number of seconds".to_owned();
+            return Err(ConfigError::Invalid { key: "level_lifetime_seconds", reason });
+        }
+        Ok(())
+    }
 }
 
 fn default_franceconnect_scopes() -> Vec<String> {
     ["given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email", "preferred_username"]
         .map(str::to_owned)
         .to_vec()
-}
-
-fn default_franceconnect_acr() -> String {
-    "eidas1".to_owned()
 }
 
 /// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in `outbox_dir` (the
@@ -173,6 +202,7 @@ impl Default for Config {
             lifetimes: Lifetimes::default(),
             mail: MailConfig::default(),
             franceconnect: None,
+            franceconnect_plus: None,
         }
     }
 }
@@ -231,16 +261,11 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         validate_issuer(&self.issuer).map_err(|reason| ConfigError::Invalid { key: "issuer", reason })?;
         if let Some(fc) = &self.franceconnect {
-            validate_issuer(&fc.issuer)
-                .map_err(|reason| ConfigError::Invalid { key: "franceconnect.issuer", reason })?;
-            if fc.client_id.is_empty() || fc.client_secret.is_empty() {
-                let reason = "FranceConnect's client_id and client_secret are both needed".to_owned();
-                return Err(ConfigError::Invalid { key: "franceconnect.client_id", reason });
-            }
-            if !matches!(fc.acr_values.as_str(), "eidas1" | "eidas2" | "eidas3") {
-                let reason = "eidas1, eidas2 or eidas3".to_owned();
-                return Err(ConfigError::Invalid { key: "franceconnect.acr_values", reason });
-            }
+            fc.validate(["franceconnect.issuer", "franceconnect.client_id", "franceconnect.acr_values"], &["eidas1"])?;
+        }
+        if let Some(plus) = &self.franceconnect_plus {
+            let keys = ["franceconnect_plus.issuer", "franceconnect_plus.client_id", "franceconnect_plus.acr_values"];
+            plus.validate(keys, &["eidas2", "eidas3"])?;
         }
         self.bind.parse::<SocketAddr>().map_err(|e| ConfigError::Invalid { key: "bind", reason: e.to_string() })?;
         let db = &self.database_url;
@@ -372,10 +397,19 @@ mod tests {
         assert!(Config::default().franceconnect.is_none());
         let toml = "[franceconnect]\nissuer = \"https://oidc.franceconnect.gouv.fr/api/v2\"\nclient_id = \"a\"\nclient_secret = \"b\"";
         let fc = Config::from_toml_str(toml).unwrap().franceconnect.unwrap();
-        assert_eq!(fc.acr_values, "eidas1");
+        assert_eq!(fc.acr_values, None, "eidas1, FranceConnect's only level");
         assert!(fc.scopes.iter().any(|s| s == "birthplace") && fc.scopes.iter().any(|s| s == "email"));
         let err = Config::from_toml_str(&format!("{toml}\nacr_values = \"eidas9\"")).unwrap_err();
         assert!(err.to_string().contains("franceconnect.acr_values"), "{err}");
+        let err = Config::from_toml_str(&format!("{toml}\nacr_values = \"eidas2\"")).unwrap_err();
+        assert!(err.to_string().contains("franceconnect.acr_values"), "FranceConnect stops at eidas1: {err}");
+        // FranceConnect+: its own section, eidas2 or eidas3 only.
+        let plus = toml.replace("[franceconnect]", "[franceconnect_plus]");
+        let config = Config::from_toml_str(&plus).unwrap();
+        assert!(config.franceconnect.is_none() && config.franceconnect_plus.is_some());
+        let err = Config::from_toml_str(&format!("{plus}\nacr_values = \"eidas1\"")).unwrap_err();
+        assert!(err.to_string().contains("franceconnect_plus.acr_values"), "{err}");
+        assert!(Config::from_toml_str(&format!("{plus}\nacr_values = \"eidas3\"")).is_ok());
         let err = Config::from_toml_str(&toml.replace("https://oidc", "http://oidc")).unwrap_err();
         assert!(err.to_string().contains("franceconnect.issuer"), "{err}");
     }

@@ -26,8 +26,8 @@ pub struct Provider {
     pub mailer: Mailer,
     /// The WebAuthn relying party (passkeys); `None` for an issuer on an IP address.
     pub webauthn: Option<webauthn_rs::Webauthn>,
-    /// Our client of FranceConnect; `None` unless configured.
-    pub franceconnect: Option<crate::federation::FranceConnect>,
+    /// Our clients of FranceConnect and FranceConnect+, each there only when configured.
+    pub franceconnect: crate::federation::Upstreams,
 }
 
 impl Provider {

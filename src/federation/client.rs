@@ -1,12 +1,15 @@
-//! Our OpenID Connect client of FranceConnect (v2), with the `openidconnect` crate: discovery,
-//! the authorization URL (`acr_values`, `prompt=login consent`, `state`, `nonce`), and the ID
-//! token's checks (signature against FC's JWKS — refetched once on an unknown key — `iss`,
-//! `aud`, `exp`, `nonce`), then the returned `acr` against the one asked for, and the userinfo
-//! response, which FC sends as a signed JWT and which is refused otherwise.
+//! Our OpenID Connect client of FranceConnect (v2) and FranceConnect+, with the `openidconnect`
+//! crate: discovery, the authorization URL (`acr_values`, `prompt=login consent`, `state`,
+//! `nonce`), and the ID token's checks (signature against FC's JWKS — refetched once on an
+//! unknown key — `iss`, `aud`, `exp`, `nonce`), then the returned `acr` against the one asked
+//! for, and the userinfo response, which FC sends as a signed JWT and which is refused otherwise.
 //!
-//! The token request is made here (`client_secret_post`, FC's default) rather than through the
-//! crate, whose token response cannot carry the encrypted ID token FranceConnect+ sends: one
-//! path for both platforms. FC's tokens are used at once and never stored.
+//! FranceConnect+ encrypts both (a JWE wrapping the JWS, to the encryption key we publish at our
+//! `jwks_uri`) and signs with ES256 only: its answers are decrypted with our key, then verified
+//! like FC's, and an unencrypted one is refused. The token request is made here
+//! (`client_secret_post`, FC's default) rather than through the crate, whose token response
+//! cannot carry an encrypted ID token: one path for both platforms. FC's tokens are used at
+//! once and never stored.
 
 use std::time::Duration;
 
@@ -19,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::RwLock;
 
+use super::Platform;
 use crate::config::FranceConnectConfig;
+use crate::signing::{KeySet, jwe};
 
 /// FranceConnect's answers are awaited this long (FC's code lives 30 s).
 const TIMEOUT: Duration = Duration::from_secs(8);
@@ -62,8 +67,25 @@ pub struct FcIdentity {
     /// The usage name (nom d'usage), apart from the birth name.
     pub preferred_username: Option<String>,
     pub idp_id: Option<String>,
+    /// FranceConnect+'s `rnipp_*` claims: the identity as the national register (RNIPP) knows
+    /// it, beside the one its identity provider gave. Used to recognise an account FranceConnect
+    /// certified, never stored nor released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rnipp: Option<RnippIdentity>,
+    /// The signed ID token (decrypted, for FranceConnect+): the `id_token_hint` at logout.
     #[serde(skip)]
     pub id_token: String,
+}
+
+/// The identity pivot as the RNIPP has it (FranceConnect+'s `rnipp_*` claims).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RnippIdentity {
+    pub given_name: String,
+    pub family_name: String,
+    pub birthdate: Option<String>,
+    pub gender: Option<String>,
+    pub birthplace: Option<String>,
+    pub birthcountry: Option<String>,
 }
 
 /// The eIDAS levels, lowest first.
@@ -85,8 +107,8 @@ type FcClient =
 #[derive(Debug)]
 pub struct FranceConnect {
     pub config: FranceConnectConfig,
-    /// `fc`: the platform recorded with each identity (FC+ will be `fcplus`).
-    pub platform: &'static str,
+    /// The platform recorded with each identity.
+    pub platform: Platform,
     redirect_uri: String,
     post_logout_redirect_uri: String,
     http: openidconnect::reqwest::Client,
@@ -100,7 +122,7 @@ struct TokenResponse {
 }
 
 impl FranceConnect {
-    pub fn new(config: FranceConnectConfig, our_issuer: &str) -> Result<FranceConnect, FcError> {
+    pub fn new(config: FranceConnectConfig, platform: Platform, our_issuer: &str) -> Result<FranceConnect, FcError> {
         let http = openidconnect::reqwest::Client::builder()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
@@ -108,7 +130,7 @@ impl FranceConnect {
             .map_err(unavailable)?;
         Ok(FranceConnect {
             config,
-            platform: "fc",
+            platform,
             redirect_uri: format!("{our_issuer}/franceconnect/callback"),
             post_logout_redirect_uri: format!("{our_issuer}/franceconnect/logged-out"),
             http,
@@ -137,8 +159,34 @@ impl FranceConnect {
         .set_redirect_uri(redirect))
     }
 
-    /// Where to send the resident: FC's authorization endpoint with every parameter FC requires.
-    pub async fn authorization_url(&self, state: &str, nonce: &str) -> Result<String, FcError> {
+    /// The eIDAS level asked for by default, and the least accepted back.
+    pub fn acr(&self) -> &str {
+        self.config.acr_values.as_deref().unwrap_or(match self.platform {
+            Platform::FranceConnect => "eidas1",
+            Platform::FranceConnectPlus => "eidas2",
+        })
+    }
+
+    /// How long a login through this platform vouches for its level (FranceConnect+'s own
+    /// session lasts 10 minutes); `None`: as long as our session.
+    pub fn level_lifetime(&self) -> Option<i64> {
+        match self.platform {
+            Platform::FranceConnect => self.config.level_lifetime_seconds,
+            Platform::FranceConnectPlus => Some(self.config.level_lifetime_seconds.unwrap_or(600)),
+        }
+    }
+
+    /// The level to ask for when a client wants `wanted`: never below our configured one.
+    pub fn level_for(&self, wanted: Option<&str>) -> String {
+        match wanted {
+            Some(wanted) if acr_satisfies(wanted, self.acr()) => wanted.to_owned(),
+            _ => self.acr().to_owned(),
+        }
+    }
+
+    /// Where to send the resident: FC's authorization endpoint with every parameter FC
+    /// requires, asking for eIDAS level `acr`.
+    pub async fn authorization_url(&self, state: &str, nonce: &str, acr: &str) -> Result<String, FcError> {
         let client = self.client(self.metadata(false).await?)?;
         let (state, nonce) = (state.to_owned(), nonce.to_owned());
         let mut request = client.authorize_url(
@@ -153,7 +201,7 @@ impl FranceConnect {
         let (url, _, _) = request
             .add_prompt(CoreAuthPrompt::Login)
             .add_prompt(CoreAuthPrompt::Consent)
-            .add_extra_param("acr_values", self.config.acr_values.clone())
+            .add_extra_param("acr_values", acr.to_owned())
             .url();
         Ok(url.to_string())
     }
@@ -179,9 +227,37 @@ impl FranceConnect {
         &self.config.issuer
     }
 
-    /// Redeems `code` at once, checks the ID token and the returned level, and reads the
-    /// identity from the signed userinfo.
-    pub async fn complete(&self, code: &str, nonce: &str) -> Result<FcIdentity, FcError> {
+    /// FranceConnect+ always encrypts; FranceConnect may (`OidcProvider_USE_ENCRYPTION`).
+    /// Returns the signed JWT inside.
+    fn opened(&self, token: &str, keys: &KeySet, what: &str) -> Result<String, FcError> {
+        if jwe::is_compact_jwe(token) {
+            let plain = jwe::decrypt_for_us(keys, token).map_err(|e| refused(format!("{what}: {e}")))?;
+            String::from_utf8(plain).map_err(|_| refused(format!("{what}: not a JWT inside")))
+        } else if self.platform == Platform::FranceConnectPlus {
+            Err(refused(format!("{what}: FranceConnect+ answers must be encrypted")))
+        } else {
+            Ok(token.to_owned())
+        }
+    }
+
+    /// The signature algorithms accepted from this platform (FranceConnect+: ES256 only).
+    fn signing_algs(&self) -> &'static [&'static str] {
+        match self.platform {
+            Platform::FranceConnect => &["ES256", "RS256"],
+            Platform::FranceConnectPlus => &["ES256"],
+        }
+    }
+
+    /// Redeems `code` at once, checks the ID token and the returned level against `acr` (the
+    /// one asked for), and reads the identity from the signed userinfo; what FranceConnect+
+    /// encrypted opens with `keys`.
+    pub async fn complete(
+        &self,
+        code: &str,
+        nonce: &str,
+        acr_asked: &str,
+        keys: &KeySet,
+    ) -> Result<FcIdentity, FcError> {
         let metadata = self.metadata(false).await?;
         let token_endpoint = metadata.token_endpoint().ok_or_else(|| unavailable("no token endpoint"))?.url().clone();
         let form = [
@@ -202,21 +278,22 @@ impl FranceConnect {
             });
         }
         let tokens: TokenResponse = response.json().await.map_err(refused)?;
-        let (subject, acr, metadata) = match self.verify_id_token(&metadata, &tokens.id_token, nonce) {
+        let id_token = self.opened(&tokens.id_token, keys, "ID token")?;
+        let (subject, acr, metadata) = match self.verify_id_token(&metadata, &id_token, nonce) {
             Ok((subject, acr)) => (subject, acr, metadata),
             // A key FC rotated in since the JWKS was read: read it again, once.
             Err(_) => {
                 let fresh = self.metadata(true).await?;
-                let (subject, acr) = self.verify_id_token(&fresh, &tokens.id_token, nonce)?;
+                let (subject, acr) = self.verify_id_token(&fresh, &id_token, nonce)?;
                 (subject, acr, fresh)
             }
         };
-        if !acr_satisfies(&acr, &self.config.acr_values) {
-            return Err(refused(format!("acr {acr} below {}", self.config.acr_values)));
+        if !acr_satisfies(&acr, acr_asked) {
+            return Err(refused(format!("acr {acr} below {acr_asked}")));
         }
-        let mut identity = self.userinfo(&metadata, &tokens.access_token, &subject).await?;
+        let mut identity = self.userinfo(&metadata, &tokens.access_token, &subject, keys).await?;
         identity.acr = acr;
-        identity.id_token = tokens.id_token;
+        identity.id_token = id_token;
         Ok(identity)
     }
 
@@ -228,10 +305,11 @@ impl FranceConnect {
     ) -> Result<(String, String), FcError> {
         let client = self.client(metadata.clone())?;
         let token: CoreIdToken = raw.parse().map_err(refused)?;
-        let verifier = client.id_token_verifier().set_allowed_algs([
-            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        ]);
+        let algs = self.signing_algs().iter().map(|alg| match *alg {
+            "ES256" => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            _ => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        });
+        let verifier = client.id_token_verifier().set_allowed_algs(algs);
         let claims = token.claims(&verifier, &Nonce::new(nonce.to_owned())).map_err(refused)?;
         let acr = claims.auth_context_ref().map(|a| a.as_str().to_owned()).unwrap_or_default();
         Ok((claims.subject().as_str().to_owned(), acr))
@@ -242,6 +320,7 @@ impl FranceConnect {
         metadata: &ProviderMetadataWithLogout,
         access_token: &str,
         subject: &str,
+        keys: &KeySet,
     ) -> Result<FcIdentity, FcError> {
         let endpoint = metadata.userinfo_endpoint().ok_or_else(|| unavailable("no userinfo endpoint"))?.url().clone();
         let response = self.http.get(endpoint).bearer_auth(access_token).send().await.map_err(unavailable)?;
@@ -257,8 +336,12 @@ impl FranceConnect {
             return Err(refused(format!("userinfo: {} and not a signed JWT", response.status())));
         }
         let body = response.text().await.map_err(unavailable)?;
+        let signed = self.opened(body.trim(), keys, "userinfo")?;
+        if !jws_alg(&signed).is_some_and(|alg| self.signing_algs().contains(&alg.as_str())) {
+            return Err(refused("userinfo signed with an algorithm this platform does not use"));
+        }
         let jwks = serde_json::to_string(metadata.jwks()).map_err(refused)?;
-        let verified = crate::signing::client_keys::verify_with_jwks(body.trim(), &jwks).map_err(refused)?;
+        let verified = crate::signing::client_keys::verify_with_jwks(&signed, &jwks).map_err(refused)?;
         let claims = &verified.claims;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
         if text("iss").as_deref() != Some(self.config.issuer.as_str())
@@ -276,8 +359,17 @@ impl FranceConnect {
         if given_name.is_empty() || family_name.is_empty() {
             return Err(refused("userinfo without the identity pivot"));
         }
+        let rnipp =
+            text("rnipp_given_name").zip(text("rnipp_family_name")).map(|(given_name, family_name)| RnippIdentity {
+                given_name,
+                family_name,
+                birthdate: text("rnipp_birthdate"),
+                gender: text("rnipp_gender"),
+                birthplace: text("rnipp_birthplace"),
+                birthcountry: text("rnipp_birthcountry"),
+            });
         Ok(FcIdentity {
-            platform: self.platform.to_owned(),
+            platform: self.platform.as_str().to_owned(),
             subject: subject.to_owned(),
             acr: String::new(),
             given_name,
@@ -291,9 +383,19 @@ impl FranceConnect {
             email: text("email").map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()),
             preferred_username: text("preferred_username").filter(|u| !u.is_empty()),
             idp_id: text("idp_id"),
+            rnipp,
             id_token: String::new(),
         })
     }
+}
+
+/// The `alg` a compact JWS's header names.
+fn jws_alg(token: &str) -> Option<String> {
+    use base64::Engine;
+    let header = token.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).ok()?;
+    let header: Value = serde_json::from_slice(&bytes).ok()?;
+    header.get("alg")?.as_str().map(str::to_owned)
 }
 
 fn audience_includes(aud: Option<&Value>, client_id: &str) -> bool {

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::client::{FcError, FcIdentity};
-use super::outage;
+use super::{Platform, outage};
 use crate::provider::Provider;
 use crate::secrets;
 use crate::store::ephemeral::Taken;
@@ -29,6 +29,9 @@ pub enum Return {
 struct Pending {
     nonce: String,
     back: Return,
+    platform: Platform,
+    /// The eIDAS level asked for: the least accepted back.
+    acr: String,
 }
 
 fn key(state: &str, binding: &str) -> String {
@@ -46,16 +49,27 @@ fn unavailable(e: impl std::fmt::Display) -> FcError {
     FcError::Unavailable(e.to_string())
 }
 
-pub async fn start(provider: &Provider, back: Return) -> Result<Started, FcError> {
-    let fc = provider.franceconnect.as_ref().ok_or_else(|| unavailable("FranceConnect is not configured"))?;
+fn upstream(provider: &Provider, platform: Platform) -> Result<&super::FranceConnect, FcError> {
+    provider.franceconnect.get(platform).ok_or_else(|| unavailable(format!("{platform:?} is not configured")))
+}
+
+/// Starts a login on `platform` at eIDAS level `wanted` (or the platform's own, if higher).
+pub async fn start(
+    provider: &Provider,
+    platform: Platform,
+    back: Return,
+    wanted: Option<&str>,
+) -> Result<Started, FcError> {
+    let fc = upstream(provider, platform)?;
     let (state, nonce, binding) = (secrets::random_token(32), secrets::random_token(32), secrets::new_secret());
-    let pending = Pending { nonce: nonce.clone(), back };
+    let acr = fc.level_for(wanted);
+    let pending = Pending { nonce: nonce.clone(), back, platform, acr: acr.clone() };
     let json = serde_json::to_string(&pending).map_err(unavailable)?;
     let key = key(&state, &binding);
     provider.ephemeral.put_single_use(&key, json, String::new(), PENDING_SECONDS).await.map_err(unavailable)?;
-    let url = match fc.authorization_url(&state, &nonce).await {
+    let url = match fc.authorization_url(&state, &nonce, &acr).await {
         Ok(url) => url,
-        Err(e) => return Err(noted(provider, e).await),
+        Err(e) => return Err(noted(provider, platform, e).await),
     };
     Ok(Started { url, binding })
 }
@@ -93,23 +107,25 @@ pub async fn finish(
     callback: Callback<'_>,
     binding: Option<&str>,
 ) -> Result<Option<(FcIdentity, Return)>, FcError> {
-    let fc = provider.franceconnect.as_ref().ok_or_else(|| unavailable("FranceConnect is not configured"))?;
     let Some(pending) = take_pending(provider, callback.state, binding).await? else { return Ok(None) };
+    // The platform this login was started on: its issuer only may answer (a mix-up otherwise).
+    let fc = upstream(provider, pending.platform)?;
     if callback.iss != Some(fc.issuer()) {
         return Err(FcError::Refused(format!("callback from issuer {:?}", callback.iss)));
     }
-    let identity = match fc.complete(callback.code, &pending.nonce).await {
+    let keys = provider.keys();
+    let identity = match fc.complete(callback.code, &pending.nonce, &pending.acr, &keys).await {
         Ok(identity) => identity,
-        Err(e) => return Err(noted(provider, e).await),
+        Err(e) => return Err(noted(provider, pending.platform, e).await),
     };
-    outage::record_success(provider).await;
+    outage::record_success(provider, pending.platform).await;
     Ok(Some((identity, pending.back)))
 }
 
 /// An unavailable FranceConnect counts towards an outage (a refused answer does not).
-async fn noted(provider: &Provider, e: FcError) -> FcError {
+async fn noted(provider: &Provider, platform: Platform, e: FcError) -> FcError {
     if matches!(e, FcError::Unavailable(_)) {
-        outage::record_failure(provider).await;
+        outage::record_failure(provider, platform).await;
     }
     e
 }

@@ -6,6 +6,11 @@
 //! `glc franceconnect-standin` or inside the tests, and every page it shows says it is not
 //! FranceConnect.
 //!
+//! In FranceConnect+ mode (`StandinConfig::plus`) it behaves like FC+ instead: `acr` eidas2 or
+//! eidas3 (eidas3 when none valid is asked, the lowest of several), ES256 only, and the ID token
+//! and userinfo encrypted (RSA-OAEP-256 or ECDH-ES, A256GCM) to the key the client publishes at
+//! its `jwks_uri`, with the `rnipp_*` claims.
+//!
 //! Tests make it misbehave on purpose (`Misbehaviour`) to check that each fault is caught.
 
 use std::collections::HashMap;
@@ -33,6 +38,17 @@ pub struct StandinConfig {
     /// Our callback(s), matched exactly.
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// FranceConnect+ mode: answers are encrypted to the client's keys, published there.
+    pub plus: Option<PlusMode>,
+}
+
+/// What FranceConnect+ knows of its client to encrypt to it.
+#[derive(Debug, Clone)]
+pub struct PlusMode {
+    /// The client's `jwks_uri` (ours: `{issuer}/jwks`), read at each answer.
+    pub client_jwks_uri: String,
+    /// `RSA-OAEP-256` or `ECDH-ES`, as registered.
+    pub encryption_alg: String,
 }
 
 /// A fault to commit on purpose, for the tests of what our client must catch.
@@ -54,6 +70,10 @@ pub enum Misbehaviour {
     TokenEndpointDown,
     /// Logout comes back without `state` (as FranceConnect once did).
     DropLogoutState,
+    /// FranceConnect+ sends its ID token and userinfo signed but not encrypted.
+    Unencrypted,
+    /// FranceConnect+ signs with RS256, which it never uses.
+    Rs256,
 }
 
 /// One of the stand-in's residents: the identity pivot as FranceConnect sends it.
@@ -195,28 +215,49 @@ impl Standin {
 
     /// FranceConnect's `sub`: pairwise, 64 hex characters and a version letter.
     fn subject(&self, identity: usize, client_id: &str) -> String {
-        let digest = Sha256::digest(format!("{client_id}|{}", IDENTITIES[identity].key).as_bytes());
+        let digest = Sha256::digest(format!("{}|{client_id}|{}", self.name(), IDENTITIES[identity].key).as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         format!("{hex}v1")
     }
 
     fn sign(&self, claims: &Map<String, Value>, forged: bool) -> Option<String> {
         let keys = if forged { &self.forger } else { &self.keys };
-        keys.sign(SigningAlg::ES256, None, claims).ok()
+        let alg = if self.misbehaviour() == Misbehaviour::Rs256 { SigningAlg::RS256 } else { SigningAlg::ES256 };
+        keys.sign(alg, None, claims).ok()
     }
+
+    /// A signed answer, encrypted to the client in FranceConnect+ mode (a JWE around the JWS).
+    async fn seal(&self, claims: &Map<String, Value>, forged: bool) -> Option<String> {
+        let signed = self.sign(claims, forged)?;
+        let Some(plus) = &self.config.plus else { return Some(signed) };
+        if self.misbehaviour() == Misbehaviour::Unencrypted {
+            return Some(signed);
+        }
+        let jwks = reqwest::get(&plus.client_jwks_uri).await.ok()?.text().await.ok()?;
+        crate::signing::jwe::encrypt_to(&jwks, &plus.encryption_alg, "A256GCM", signed.as_bytes(), true).ok()?
+    }
+
+    fn name(&self) -> &'static str {
+        if self.config.plus.is_some() { "FranceConnect+" } else { "FranceConnect" }
+    }
+}
+
+/// The level FranceConnect+ grants for `asked`: the lowest valid of the values, eidas3 when
+/// none is valid.
+fn plus_level(asked: &str) -> &'static str {
+    if asked.split(' ').any(|v| v == "eidas2") { "eidas2" } else { "eidas3" }
 }
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-const BANNER: &str =
-    "Simulateur FranceConnect — environnement de test, ce n'est pas FranceConnect, aucune donnée réelle";
-
-fn page(title: &str, body: &str) -> Response {
+fn page(fc: &Standin, title: &str, body: &str) -> Response {
+    let name = fc.name();
+    let banner = format!("Simulateur {name} — environnement de test, ce n'est pas {name}, aucune donnée réelle");
     let html = format!(
-        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{title} – {BANNER}</title></head>\
-         <body><p role=\"alert\"><strong>{BANNER}</strong></p><main><h1>{title}</h1>{body}</main></body></html>"
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{title} – {banner}</title></head>\
+         <body><p role=\"alert\"><strong>{banner}</strong></p><main><h1>{title}</h1>{body}</main></body></html>"
     );
     Html(html).into_response()
 }
@@ -226,6 +267,32 @@ fn escape(text: &str) -> String {
 }
 
 async fn discovery(State(fc): State<Arc<Standin>>) -> Json<Value> {
+    if fc.config.plus.is_some() {
+        return Json(json!({
+            "issuer": fc.config.issuer,
+            "authorization_endpoint": fc.url("/authorize"),
+            "token_endpoint": fc.url("/token"),
+            "userinfo_endpoint": fc.url("/userinfo"),
+            "jwks_uri": fc.url("/jwks"),
+            "end_session_endpoint": fc.url("/session/end"),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "userinfo_signing_alg_values_supported": ["ES256"],
+            "id_token_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
+            "id_token_encryption_enc_values_supported": ["A256GCM"],
+            "userinfo_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
+            "userinfo_encryption_enc_values_supported": ["A256GCM"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+            "scopes_supported": ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace",
+                "birthcountry", "email", "preferred_username", "rnipp_given_name", "rnipp_family_name",
+                "rnipp_gender", "rnipp_birthdate", "rnipp_birthplace", "rnipp_birthcountry", "rnipp_identite_pivot"],
+            "acr_values_supported": ["eidas2", "eidas3"],
+            "claims_parameter_supported": true,
+            "authorization_response_iss_parameter_supported": true,
+        }));
+    }
     Json(json!({
         "issuer": fc.config.issuer,
         "authorization_endpoint": fc.url("/authorize"),
@@ -278,16 +345,21 @@ fn callback_error(fc: &Standin, redirect_uri: &str, state: &str, error: &str, de
 async fn authorize(State(fc): State<Arc<Standin>>, Query(params): Query<AuthorizeParams>) -> Response {
     let client_ok = params.client_id.as_deref() == Some(fc.config.client_id.as_str());
     let Some(redirect_uri) = params.redirect_uri.filter(|r| client_ok && fc.config.redirect_uris.contains(r)) else {
-        return page("Erreur", "<p>invalid_request: invalid client_id or redirect_uri parameter (Y030027)</p>");
+        return page(&fc, "Erreur", "<p>invalid_request: invalid client_id or redirect_uri parameter (Y030027)</p>");
     };
     let state = params.state.unwrap_or_default();
     let scopes: Vec<String> = params.scope.unwrap_or_default().split(' ').map(str::to_owned).collect();
     let nonce = params.nonce.unwrap_or_default();
+    // FranceConnect allows eidas1 only; FranceConnect+ picks its level from what is asked.
+    let acr = match &fc.config.plus {
+        Some(_) => Some(plus_level(params.acr_values.as_deref().unwrap_or_default())),
+        None => (params.acr_values.as_deref() == Some("eidas1")).then_some("eidas1"),
+    };
     if params.response_type.as_deref() != Some("code")
         || !scopes.iter().any(|s| s == "openid")
         || state.is_empty()
         || nonce.chars().count() < 22
-        || params.acr_values.as_deref() != Some("eidas1")
+        || acr.is_none()
     {
         return callback_error(&fc, &redirect_uri, &state, "invalid_request", "invalid parameter");
     }
@@ -298,6 +370,7 @@ async fn authorize(State(fc): State<Arc<Standin>>, Query(params): Query<Authoriz
         hidden("state", &state),
         hidden("nonce", &nonce),
         hidden("scope", &scopes.join(" ")),
+        hidden("acr", acr.unwrap_or_default()),
     ]
     .concat();
     let action = fc.url("/authorize/choose");
@@ -313,7 +386,7 @@ async fn authorize(State(fc): State<Arc<Standin>>, Query(params): Query<Authoriz
     body.push_str(&format!(
         "</ul><form method=\"post\" action=\"{action}\">{common}<button type=\"submit\" name=\"identity\" value=\"cancel\">Revenir sur le service (annuler)</button></form>"
     ));
-    page("Connexion avec une identité de test", &body)
+    page(&fc, "Connexion avec une identité de test", &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -322,6 +395,7 @@ struct Choice {
     state: String,
     nonce: String,
     scope: String,
+    acr: String,
     identity: String,
 }
 
@@ -345,7 +419,7 @@ async fn choose(State(fc): State<Arc<Standin>>, Form(choice): Form<Choice>) -> R
         redirect_uri: choice.redirect_uri.clone(),
         nonce: choice.nonce,
         scopes: choice.scope.split(' ').map(str::to_owned).collect(),
-        acr: "eidas1".to_owned(),
+        acr: choice.acr,
     };
     if let Ok(mut codes) = fc.codes.lock() {
         codes.insert(code.clone(), grant);
@@ -403,7 +477,7 @@ async fn token(State(fc): State<Arc<Standin>>, Form(request): Form<TokenRequest>
     claims.insert("nonce".into(), nonce.into());
     let acr = if misbehaviour == Misbehaviour::LowerAcr { "eidas0" } else { grant.acr.as_str() };
     claims.insert("acr".into(), acr.into());
-    let Some(id_token) = fc.sign(&claims, misbehaviour == Misbehaviour::ForgedSignature) else {
+    let Some(id_token) = fc.seal(&claims, misbehaviour == Misbehaviour::ForgedSignature).await else {
         return token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
     };
     let access_token = crate::secrets::random_token(24);
@@ -447,6 +521,25 @@ fn released_claims(identity: &TestIdentity, scopes: &[String]) -> Map<String, Va
     if wants("preferred_username", &["profile"]) && !identity.preferred_username.is_empty() {
         claims.insert("preferred_username".into(), identity.preferred_username.into());
     }
+    // FranceConnect+: the identity as the RNIPP has it, for reconciliation.
+    if wants("rnipp_given_name", &["rnipp_identite_pivot"]) {
+        claims.insert("rnipp_given_name".into(), identity.given_name.into());
+    }
+    if wants("rnipp_family_name", &["rnipp_identite_pivot"]) {
+        claims.insert("rnipp_family_name".into(), identity.family_name.into());
+    }
+    if wants("rnipp_birthdate", &["rnipp_identite_pivot"]) {
+        claims.insert("rnipp_birthdate".into(), identity.birthdate.into());
+    }
+    if wants("rnipp_gender", &["rnipp_identite_pivot"]) {
+        claims.insert("rnipp_gender".into(), identity.gender.into());
+    }
+    if wants("rnipp_birthplace", &["rnipp_identite_pivot"]) {
+        claims.insert("rnipp_birthplace".into(), identity.birthplace.into());
+    }
+    if wants("rnipp_birthcountry", &["rnipp_identite_pivot"]) {
+        claims.insert("rnipp_birthcountry".into(), identity.birthcountry.into());
+    }
     claims
 }
 
@@ -465,7 +558,7 @@ async fn userinfo(State(fc): State<Arc<Standin>>, headers: HeaderMap) -> Respons
     }
     claims.insert("iss".into(), fc.config.issuer.clone().into());
     claims.insert("aud".into(), grant.client_id.clone().into());
-    match fc.sign(&claims, false) {
+    match fc.seal(&claims, false).await {
         Some(jwt) => ([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response(),
         None => token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
     }
@@ -480,13 +573,13 @@ struct EndSession {
 
 async fn end_session(State(fc): State<Arc<Standin>>, Query(params): Query<EndSession>) -> Response {
     let Some(back) = params.post_logout_redirect_uri.filter(|u| fc.config.post_logout_redirect_uris.contains(u)) else {
-        return page("Erreur", "<p>post_logout_redirect_uri inconnue</p>");
+        return page(&fc, "Erreur", "<p>post_logout_redirect_uri inconnue</p>");
     };
     if params.id_token_hint.is_none_or(|hint| fc.keys.verify(&hint).is_err()) {
-        return page("Erreur", "<p>id_token_hint invalide</p>");
+        return page(&fc, "Erreur", "<p>id_token_hint invalide</p>");
     }
     let Ok(mut url) = url::Url::parse(&back) else {
-        return page("Erreur", "<p>post_logout_redirect_uri invalide</p>");
+        return page(&fc, "Erreur", "<p>post_logout_redirect_uri invalide</p>");
     };
     if let Some(state) = params.state.filter(|_| fc.misbehaviour() != Misbehaviour::DropLogoutState) {
         url.query_pairs_mut().append_pair("state", &state);

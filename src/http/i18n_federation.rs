@@ -6,6 +6,11 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct FederationTexts {
     pub outage_text: &'static str,
+    pub outage_text_plus: &'static str,
+    pub required_text_plus: &'static str,
+    pub what_is_fcplus: &'static str,
+    pub what_is_fcplus_title: &'static str,
+    pub link_plus_text: &'static str,
     pub required_text: &'static str,
     pub address_taken: &'static str,
     pub certified_not_editable: &'static str,
@@ -41,6 +46,11 @@ pub struct FederationTexts {
 }
 
 pub static FR: FederationTexts = FederationTexts {
+    outage_text_plus: "FranceConnect+ rencontre des difficultés en ce moment. Réessayez dans quelques minutes.",
+    required_text_plus: "Ce service demande que vous vous identifiiez avec FranceConnect+, qui vérifie votre identité à un niveau plus élevé.",
+    what_is_fcplus: "Qu’est-ce que FranceConnect+ ?",
+    what_is_fcplus_title: "Qu’est-ce que FranceConnect+ ? - nouvelle fenêtre",
+    link_plus_text: "Liez aussi FranceConnect+ pour accéder aux services qui demandent une identité vérifiée à un niveau plus élevé.",
     outage_text: "FranceConnect rencontre des difficultés en ce moment. Connectez-vous autrement, ou réessayez dans quelques minutes.",
     required_text: "Ce service demande que vous vous identifiiez avec FranceConnect.",
     address_taken: "Un autre compte se connecte déjà avec votre adresse électronique : changez d’abord d’adresse pour choisir un mot de passe.",
@@ -77,6 +87,11 @@ pub static FR: FederationTexts = FederationTexts {
 };
 
 pub static EN: FederationTexts = FederationTexts {
+    outage_text_plus: "FranceConnect+ is having difficulties at the moment. Try again in a few minutes.",
+    required_text_plus: "This service asks you to identify with FranceConnect+, which verifies your identity at a higher level.",
+    what_is_fcplus: "What is FranceConnect+?",
+    what_is_fcplus_title: "What is FranceConnect+? - new window",
+    link_plus_text: "Link FranceConnect+ too, to reach the services that ask for an identity verified at a higher level.",
     outage_text: "FranceConnect is having difficulties at the moment. Sign in another way, or try again in a few minutes.",
     required_text: "This service asks you to sign in with FranceConnect.",
     address_taken: "Another account already signs in with your email address: change your address first to choose a password.",

@@ -86,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .route("/password/forgot", get(account::forgot_get).post(account::forgot_post))
         .route("/password/reset", get(account::reset_get).post(account::reset_post))
         .route("/static/glc.css", get(assets::stylesheet))
+        .route("/static/dsfr/connect.css", get(assets::franceconnect_stylesheet))
+        .route("/static/dsfr/franceconnect.svg", get(assets::franceconnect_logo))
         .route("/static/passkeys.js", get(assets::passkey_script))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

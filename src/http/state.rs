@@ -18,11 +18,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(provider: Arc<Provider>) -> Result<AppState, minijinja::Error> {
-        let discovery = crate::oauth::discovery::metadata(
-            provider.issuer(),
-            provider.franceconnect.as_ref().map(|fc| fc.config.acr_values.as_str()),
-        )
-        .to_string();
+        let discovery =
+            crate::oauth::discovery::metadata(provider.issuer(), &provider.franceconnect.levels()).to_string();
         let trusted_proxies = Arc::new(provider.config.trusted_networks());
         Ok(AppState { views: Arc::new(Views::new()?), discovery: Arc::new(discovery), provider, trusted_proxies })
     }

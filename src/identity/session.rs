@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Lifetimes;
+use crate::federation::UpstreamLogin;
 use crate::secrets;
 use crate::store::ephemeral::{EphemeralError, ShortLived};
 
@@ -27,10 +28,10 @@ pub struct Session {
     /// The clients that received tokens in this session: the ones to notify at logout.
     #[serde(default)]
     pub clients: Vec<String>,
-    /// For a login through FranceConnect, FC's raw ID token: the `id_token_hint` that ends the
-    /// FC session at logout. Kept here only, never stored for long.
+    /// For a login through FranceConnect, its platform and ID token: the `id_token_hint` that
+    /// ends the FC session at logout. Kept here only, never stored for long.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upstream_id_token: Option<String>,
+    pub upstream: Option<UpstreamLogin>,
 }
 
 fn key(handle: &str) -> String {
@@ -57,7 +58,7 @@ pub async fn start(
     user_id: &str,
     acr: &str,
     amr: &[&str],
-    upstream_id_token: Option<&str>,
+    upstream: Option<&UpstreamLogin>,
     now: i64,
     lifetimes: &Lifetimes,
 ) -> Result<(String, Session), EphemeralError> {
@@ -72,7 +73,7 @@ pub async fn start(
         created_at: now,
         last_seen: now,
         clients: Vec::new(),
-        upstream_id_token: upstream_id_token.map(str::to_owned),
+        upstream: upstream.cloned(),
     };
     save(store, &session, now, lifetimes).await?;
     store.add_member(&user_sessions_key(user_id), &session.handle, lifetimes.session_absolute).await?;

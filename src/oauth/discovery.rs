@@ -22,10 +22,10 @@ pub mod paths {
     pub const REGISTER: &str = "/register";
 }
 
-/// Our discovery document; `franceconnect`: logins through FranceConnect are offered, so its
-/// eIDAS level is an `acr` a client may ask for and receive.
-pub fn metadata(issuer: &str, franceconnect: Option<&str>) -> Value {
-    let acr_values: Vec<&str> = ACR_VALUES_SUPPORTED.iter().copied().chain(franceconnect).collect();
+/// Our discovery document; `eidas_levels`: the levels the configured FranceConnect platforms
+/// reach, each an `acr` a client may ask for and receive.
+pub fn metadata(issuer: &str, eidas_levels: &[&str]) -> Value {
+    let acr_values: Vec<&str> = ACR_VALUES_SUPPORTED.iter().chain(eidas_levels).copied().collect();
     let url = |path: &str| format!("{issuer}{path}");
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     let client_auth = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
@@ -72,7 +72,7 @@ pub fn metadata(issuer: &str, franceconnect: Option<&str>) -> Value {
         "authorization_response_iss_parameter_supported": true,
     });
     // OpenID Connect for Identity Assurance 1.0: what FranceConnect certified, when it is there.
-    if franceconnect.is_some()
+    if !eidas_levels.is_empty()
         && let Some(object) = metadata.as_object_mut()
     {
         use crate::federation::assurance;

@@ -115,8 +115,9 @@ pub async fn next_step(
     // A client asking for FranceConnect's level (`eidas1`…) gets the resident sent through
     // FranceConnect when the session is weaker (step-up).
     if let Some(level) = wanted_eidas_level(provider, request)
-        && !crate::federation::client::acr_satisfies(&session.acr, &level)
         && !authenticated_here
+        && (!crate::federation::client::acr_satisfies(&session.acr, &level)
+            || provider.franceconnect.level_expired(&level, session.auth_time, now))
     {
         if request.prompt.none {
             return refuse(ErrorCode::InteractionRequired, "the client asks for a FranceConnect login");
@@ -158,12 +159,18 @@ pub async fn next_step(
     Ok(Step::Respond(request.target.code(code, issuer)))
 }
 
-/// The eIDAS level `request` asks for (`acr_values` or an essential `acr`), when FranceConnect
-/// is there to reach it.
+/// The eIDAS level `request` asks for (`acr_values` or an essential `acr`), when a FranceConnect
+/// platform is there to reach it; of several, the lowest (as FranceConnect+ does).
 pub fn wanted_eidas_level(provider: &Provider, request: &AuthorizationRequest) -> Option<String> {
-    provider.franceconnect.as_ref()?;
     let essential = request.claims.essential_acr_values().unwrap_or_default();
-    request.acr_values.iter().chain(essential.iter()).find(|v| v.starts_with("eidas")).cloned()
+    let mut reachable: Vec<&String> = request
+        .acr_values
+        .iter()
+        .chain(essential.iter())
+        .filter(|v| provider.franceconnect.for_level(v).is_some())
+        .collect();
+    reachable.sort();
+    reachable.first().map(|v| (*v).clone())
 }
 
 /// Whether an existing session may answer `request` without a new login (OIDC Core §3.1.2.3).
@@ -213,8 +220,8 @@ pub async fn authenticated(
 pub struct Authentication<'a> {
     pub acr: &'a str,
     pub amr: &'a [&'a str],
-    /// FranceConnect's ID token, for a login through it (to end its session at logout).
-    pub upstream_id_token: Option<&'a str>,
+    /// The login through FranceConnect, if that is how (to end its session at logout).
+    pub upstream: Option<&'a crate::federation::UpstreamLogin>,
 }
 
 impl Authentication<'_> {
@@ -231,7 +238,7 @@ impl Authentication<'_> {
             user_id,
             self.acr,
             self.amr,
-            self.upstream_id_token,
+            self.upstream,
             provider.now(),
             lifetimes,
         )
@@ -240,27 +247,24 @@ impl Authentication<'_> {
 }
 
 impl Authentication<'static> {
-    pub const PASSWORD: Authentication<'static> = Authentication {
-        acr: crate::identity::ACR_BASIC,
-        amr: &[crate::identity::AMR_PASSWORD],
-        upstream_id_token: None,
-    };
+    pub const PASSWORD: Authentication<'static> =
+        Authentication { acr: crate::identity::ACR_BASIC, amr: &[crate::identity::AMR_PASSWORD], upstream: None };
     pub const PASSWORD_AND_OTP: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
         amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_OTP, crate::identity::AMR_MFA],
-        upstream_id_token: None,
+        upstream: None,
     };
     /// A passkey alone: possession of the key and the resident's verification on it (PIN or
     /// biometrics, required), two factors.
     pub const PASSKEY: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
         amr: &[crate::identity::AMR_PASSKEY, crate::identity::AMR_MFA],
-        upstream_id_token: None,
+        upstream: None,
     };
     pub const PASSWORD_AND_PASSKEY: Authentication<'static> = Authentication {
         acr: crate::identity::ACR_MFA,
         amr: &[crate::identity::AMR_PASSWORD, crate::identity::AMR_PASSKEY, crate::identity::AMR_MFA],
-        upstream_id_token: None,
+        upstream: None,
     };
 }
 

@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use josekit::jwe::{ECDH_ES, JweDecrypter, RSA_OAEP_256};
 use josekit::jwk::Jwk;
 use josekit::jwk::KeyPair;
 use josekit::jwk::alg::ec::{EcCurve, EcKeyPair};
 use josekit::jwk::alg::ed::EdCurve;
 use josekit::jwk::alg::rsa::RsaKeyPair;
-use josekit::jwe::{ECDH_ES, JweDecrypter, RSA_OAEP_256};
 use josekit::jws::{ES256, EdDSA, JwsSigner, JwsVerifier, RS256};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -229,12 +229,7 @@ impl KeySet {
     /// `activates_at`; running servers publish it as soon as they reload. Returns the new entries.
     /// A new encryption key is in use as soon as it is published: senders pick it from the JWKS,
     /// and the older one still opens what they encrypted to it.
-    pub fn rotate(
-        dir: &Path,
-        algs: &[KeyAlg],
-        now: i64,
-        activates_at: i64,
-    ) -> Result<Vec<ManifestEntry>, KeyError> {
+    pub fn rotate(dir: &Path, algs: &[KeyAlg], now: i64, activates_at: i64) -> Result<Vec<ManifestEntry>, KeyError> {
         ensure_dir(dir)?;
         let _lock = lock_dir(dir)?;
         let mut manifest = read_manifest(dir)?;
@@ -378,7 +373,9 @@ fn generate_key(dir: &Path, alg: KeyAlg, now: i64) -> Result<ManifestEntry, KeyE
         KeyAlg::Signing(SigningAlg::EdDSA) => {
             EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(invalid)?.to_pem_private_key()
         }
-        KeyAlg::Encryption(EncryptionAlg::RsaOaep256) => RsaKeyPair::generate(2048).map_err(invalid)?.to_pem_private_key(),
+        KeyAlg::Encryption(EncryptionAlg::RsaOaep256) => {
+            RsaKeyPair::generate(2048).map_err(invalid)?.to_pem_private_key()
+        }
         KeyAlg::Encryption(EncryptionAlg::EcdhEs) => {
             EcKeyPair::generate(EcCurve::P256).map_err(invalid)?.to_pem_private_key()
         }

@@ -33,9 +33,13 @@ pub async fn linked_user(db: &Db, platform: &str, subject: &str) -> StoreResult<
 
 /// Whether the account has a FranceConnect identity linked.
 pub async fn is_linked(db: &Db, user_id: &str) -> StoreResult<bool> {
-    const SQL: &str = "SELECT COUNT(*) FROM federated_identities WHERE user_id = $1";
-    let n: i64 = on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_one(pool).await)?;
-    Ok(n > 0)
+    Ok(!linked_platforms(db, user_id).await?.is_empty())
+}
+
+/// The platforms (`fc`, `fcplus`) the account has an identity linked on.
+pub async fn linked_platforms(db: &Db, user_id: &str) -> StoreResult<Vec<String>> {
+    const SQL: &str = "SELECT platform FROM federated_identities WHERE user_id = $1 ORDER BY platform";
+    Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_all(pool).await)?)
 }
 
 pub async fn certified_of(db: &Db, user_id: &str) -> StoreResult<Option<CertifiedRow>> {

@@ -107,7 +107,8 @@ async fn oidcc_discovery_endpoint_verification() {
     let mut kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
     kids.dedup();
     assert_eq!(kids.len(), keys.len());
-    let uses: Vec<(&str, &str)> = keys.iter().map(|k| (k["use"].as_str().unwrap(), k["alg"].as_str().unwrap())).collect();
+    let uses: Vec<(&str, &str)> =
+        keys.iter().map(|k| (k["use"].as_str().unwrap(), k["alg"].as_str().unwrap())).collect();
     assert_eq!(
         uses,
         [("sig", "RS256"), ("sig", "ES256"), ("sig", "EdDSA"), ("enc", "RSA-OAEP-256"), ("enc", "ECDH-ES")],

@@ -321,8 +321,15 @@ async fn oidcc_server_rotate_keys() {
     // What `glc keys rotate --alg RS256 --now` does.
     let now = server.provider.now();
     let keys_dir = &server.provider.config.keys_dir;
-    let new_kid =
-        glc::signing::KeySet::rotate(keys_dir, &[glc::signing::KeyAlg::Signing(glc::signing::SigningAlg::RS256)], now, now).unwrap()[0].kid.clone();
+    let new_kid = glc::signing::KeySet::rotate(
+        keys_dir,
+        &[glc::signing::KeyAlg::Signing(glc::signing::SigningAlg::RS256)],
+        now,
+        now,
+    )
+    .unwrap()[0]
+        .kid
+        .clone();
     let mut switched = false;
     for _ in 0..50 {
         let tokens = server.tokens(&Browser::new(&server), &client, &[]).await;

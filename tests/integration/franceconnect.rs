@@ -5,48 +5,80 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use glc::config::FranceConnectConfig;
-use glc::federation::standin::{Misbehaviour, Standin, StandinConfig};
+use glc::federation::standin::{Misbehaviour, PlusMode, Standin, StandinConfig};
 use tokio::net::TcpListener;
 
 use crate::support::{Browser, Landing, PASSWORD, TestServer, jwt_claims, parse_form, serve_until_dropped};
 
-struct Federation {
-    server: TestServer,
-    fc: Arc<Standin>,
-    fc_issuer: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
+pub(crate) struct Federation {
+    pub server: TestServer,
+    pub fc: Arc<Standin>,
+    pub fc_issuer: String,
+    /// The FranceConnect+ stand-in, when configured too.
+    pub plus: Option<Arc<Standin>>,
+    pub plus_issuer: String,
+    _stops: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+fn upstream_config(issuer: &str, client_id: &str, extra_scopes: &[&str]) -> FranceConnectConfig {
+    FranceConnectConfig {
+        issuer: issuer.to_owned(),
+        client_id: client_id.into(),
+        client_secret: format!("{client_id}-secret"),
+        scopes: ["given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email"]
+            .into_iter()
+            .chain(["preferred_username"])
+            .chain(extra_scopes.iter().copied())
+            .map(str::to_owned)
+            .collect(),
+        acr_values: None,
+        level_lifetime_seconds: None,
+    }
+}
+
+fn standin_config(server: &TestServer, issuer: &str, client_id: &str, plus: Option<&str>) -> StandinConfig {
+    StandinConfig {
+        issuer: issuer.to_owned(),
+        client_id: client_id.into(),
+        client_secret: format!("{client_id}-secret"),
+        redirect_uris: vec![format!("{}/franceconnect/callback", server.issuer())],
+        post_logout_redirect_uris: vec![format!("{}/franceconnect/logged-out", server.issuer())],
+        plus: plus.map(|alg| PlusMode { client_jwks_uri: server.url("/jwks"), encryption_alg: alg.to_owned() }),
+    }
 }
 
 /// A provider with FranceConnect configured, and the stand-in it talks to.
-async fn federation() -> Federation {
+pub(crate) async fn federation() -> Federation {
+    federation_with(None).await
+}
+
+/// With FranceConnect+ too (`plus`: the algorithm it encrypts with), on a second stand-in.
+pub(crate) async fn federation_with(plus: Option<&str>) -> Federation {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let fc_issuer = format!("http://{}/api/v2", listener.local_addr().unwrap());
-    let config = FranceConnectConfig {
-        issuer: fc_issuer.clone(),
-        client_id: "glc-test".into(),
-        client_secret: "glc-test-secret".into(),
-        scopes: ["given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email"]
-            .into_iter()
-            .chain(["preferred_username", "idp_birthdate"])
-            .map(str::to_owned)
-            .collect(),
-        acr_values: "eidas1".into(),
-    };
-    let server = TestServer::start_with(|c| c.franceconnect = Some(config)).await;
-    let standin = StandinConfig {
-        issuer: fc_issuer.clone(),
-        client_id: "glc-test".into(),
-        client_secret: "glc-test-secret".into(),
-        redirect_uris: vec![format!("{}/franceconnect/callback", server.issuer())],
-        post_logout_redirect_uris: vec![format!("{}/franceconnect/logged-out", server.issuer())],
-    };
-    let fc = Standin::new(standin, &server.dir.path().join("fc-standin")).unwrap();
-    let stop = serve_until_dropped(listener, fc.router());
-    Federation { server, fc, fc_issuer, _stop: stop }
+    let plus_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let plus_issuer = format!("http://{}/api/v2", plus_listener.local_addr().unwrap());
+    let config = upstream_config(&fc_issuer, "glc-test", &["idp_birthdate"]);
+    let plus_config = plus.map(|_| upstream_config(&plus_issuer, "glc-plus", &["rnipp_identite_pivot"]));
+    let server = TestServer::start_with(|c| {
+        c.franceconnect = Some(config);
+        c.franceconnect_plus = plus_config;
+    })
+    .await;
+    let fc = Standin::new(standin_config(&server, &fc_issuer, "glc-test", None), &server.dir.path().join("fc-standin"))
+        .unwrap();
+    let mut stops = vec![serve_until_dropped(listener, fc.router())];
+    let plus = plus.map(|alg| {
+        let config = standin_config(&server, &plus_issuer, "glc-plus", Some(alg));
+        let standin = Standin::new(config, &server.dir.path().join("fcplus-standin")).unwrap();
+        stops.push(serve_until_dropped(plus_listener, standin.router()));
+        standin
+    });
+    Federation { server, fc, fc_issuer, plus, plus_issuer, _stops: stops }
 }
 
 /// From a page with the FranceConnect button to FranceConnect's page.
-async fn to_franceconnect(browser: &Browser, page: &Landing) -> Landing {
+pub(crate) async fn to_franceconnect(browser: &Browser, page: &Landing) -> Landing {
     assert!(page.html().contains("S’identifier avec") && page.html().contains("Qu’est-ce que FranceConnect ?"));
     let Landing::Redirect(url) = browser.submit_to(page, "/franceconnect/login", &[]).await else {
         panic!("the button leads to FranceConnect")
@@ -56,7 +88,7 @@ async fn to_franceconnect(browser: &Browser, page: &Landing) -> Landing {
 
 /// On FranceConnect's page, picks `choice` (an identity's index, or `cancel`); returns where
 /// the browser lands back with us.
-async fn choose(fed: &Federation, browser: &Browser, fc_page: &Landing, choice: &str) -> Landing {
+pub(crate) async fn choose(fed: &Federation, browser: &Browser, fc_page: &Landing, choice: &str) -> Landing {
     assert!(fc_page.html().contains("ce n'est pas FranceConnect"), "the stand-in says what it is");
     let (_, mut fields) = parse_form(fc_page.html());
     fields.insert("identity".into(), choice.into());
@@ -81,7 +113,7 @@ async fn service_login(fed: &Federation, index: &str) -> (serde_json::Value, ser
     (jwt_claims(tokens["id_token"].as_str().unwrap()), userinfo)
 }
 
-async fn user_count(server: &TestServer) -> usize {
+pub(crate) async fn user_count(server: &TestServer) -> usize {
     glc::store::users::list(&server.provider.db, 1000, 0).await.unwrap().len()
 }
 

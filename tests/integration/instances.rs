@@ -67,7 +67,13 @@ async fn a_signing_key_rotated_on_one_instance_is_published_and_used_by_all() {
     // What `glc keys rotate --alg ES256` does, on the shared keys directory: published now,
     // signing in 100 s.
     let now = a.provider.now();
-    let added = KeySet::rotate(&a.provider.config.keys_dir, &[glc::signing::KeyAlg::Signing(SigningAlg::ES256)], now, now + 100).unwrap();
+    let added = KeySet::rotate(
+        &a.provider.config.keys_dir,
+        &[glc::signing::KeyAlg::Signing(SigningAlg::ES256)],
+        now,
+        now + 100,
+    )
+    .unwrap();
     let new_kid = added[0].kid.clone();
     for instance in [&a, &b] {
         let mut published = false;

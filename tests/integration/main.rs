@@ -17,6 +17,7 @@ mod faults;
 mod flows;
 mod form_post_op;
 mod franceconnect;
+mod franceconnect_plus;
 mod instances;
 mod logout_op;
 mod malformed;

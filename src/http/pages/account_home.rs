@@ -97,7 +97,7 @@ pub(super) async fn home(
             .collect::<Vec<_>>(),
         Err(e) => return internal(state, lang, e),
     };
-    let (fc_linked, certified) = match crate::store::federation::is_linked(&provider.db, &account.id).await {
+    let (linked, certified) = match crate::store::federation::linked_platforms(&provider.db, &account.id).await {
         Ok(linked) => match crate::store::federation::certified_of(&provider.db, &account.id).await {
             Ok(certified) => (linked, certified),
             Err(e) => return internal(state, lang, e),
@@ -105,8 +105,11 @@ pub(super) async fn home(
         Err(e) => return internal(state, lang, e),
     };
     let passkeys_on = provider.webauthn.is_some();
-    let fc_down = crate::federation::outage::is_down(&state.provider).await;
-    let fc_origin = super::login::franceconnect_origin(state);
+    let fc_linked = !linked.is_empty();
+    // A button for each platform not linked yet.
+    let unlinked = crate::federation::Platform::ALL.into_iter().filter(|p| !linked.iter().any(|l| l == p.as_str()));
+    let fc_buttons = super::franceconnect::buttons(state, unlinked).await;
+    let fc_origin = super::franceconnect::origins(state);
     let (nonce, policy) =
         if passkeys_on { passkey_csp(fc_origin.as_deref()) } else { (String::new(), csp(fc_origin.as_deref(), None)) };
     let status = if feedback.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -120,8 +123,7 @@ pub(super) async fn home(
         street_address => address_part(account, "street_address"), postal_code => address_part(account, "postal_code"),
         locality => address_part(account, "locality"),
         passkeys_on, passkeys => minijinja::value::Serde(passkey_list), passkey_nonce => nonce,
-        franceconnect => provider.franceconnect.is_some(), fc_linked, fc_back => "link",
-        fc_down,
+        fc_buttons => minijinja::value::Serde(&fc_buttons), fc_linked, fc_back => "link",
         has_password => account.password_hash.is_some(),
         certified => certified.is_some(),
         certified_family_name => certified.as_ref().map(|c| c.family_name.clone()),
@@ -170,14 +172,15 @@ pub(super) async fn sign_in_page(
     };
     let status = if wait.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
     let passkeys = state.provider.webauthn.is_some();
-    let fc_down = crate::federation::outage::is_down(&state.provider).await;
-    let fc_origin = super::login::franceconnect_origin(state);
+    let platform = super::franceconnect::sign_in_platform(state, None);
+    let fc_buttons = super::franceconnect::buttons(state, platform).await;
+    let fc_origin = super::franceconnect::origins(state);
     let (nonce, policy) =
         if passkeys { passkey_csp(fc_origin.as_deref()) } else { (String::new(), csp(fc_origin.as_deref(), None)) };
     let ctx = context! {
         csrf, email, failed => problem == Problem::WrongPassword, wait, passkeys,
         passkey_refused => problem == Problem::PasskeyRefused, passkey_nonce => nonce,
-        franceconnect => fc_origin.is_some(), fc_back => "account", fc_down,
+        fc_buttons => minijinja::value::Serde(&fc_buttons), fc_back => "account",
         fc_cancelled => problem == Problem::FranceConnectCancelled,
     };
     (jar, state.views.page(status, "account/login.html", lang, ctx, policy)).into_response()
@@ -342,20 +345,20 @@ pub async fn change_password(State(state): State<AppState>, form: AccountForm) -
 pub async fn sign_out_everywhere(State(state): State<AppState>, form: AccountForm) -> Response {
     let AccountForm { lang, jar, account, .. } = form;
     // This browser's session came through FranceConnect: FC's session ends too, on the way.
-    let fc_id_token = match current_session(&state, &jar).await {
-        Ok(session) => session.and_then(|s| s.upstream_id_token),
+    let upstream = match current_session(&state, &jar).await {
+        Ok(session) => session.and_then(|s| s.upstream),
         Err(e) => return state.views.error(&e.into(), lang),
     };
     if let Err(e) = crate::oauth::logout::end_all_sessions(&state.provider, &account.id).await {
         return state.views.error(&e, lang);
     }
-    if let Some(fc_id_token) = fc_id_token {
+    if let Some(upstream) = upstream {
         let ending = super::logout::Ending {
             frames: Vec::new(),
             back_to: Some("/account/signed-out".into()),
             lang: lang.into(),
         };
-        return super::franceconnect::end_upstream(&state, jar, &fc_id_token, ending).await;
+        return super::franceconnect::end_upstream(&state, jar, &upstream, ending).await;
     }
     let jar = jar.add(cookies::removal(cookies::SESSION, state.provider.config.is_https()));
     (jar, signed_out_page(&state, lang)).into_response()

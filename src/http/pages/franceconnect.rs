@@ -18,7 +18,7 @@ use super::response::redirect;
 use super::{account_home, csrf_checked_form, lang_of};
 use crate::federation::accounts::{self, LinkError};
 use crate::federation::flow::{self, Callback, Return};
-use crate::federation::{AMR_FRANCECONNECT, FcError};
+use crate::federation::{AMR_FRANCECONNECT, FcError, Platform, UpstreamLogin};
 use crate::http::request::{form, header_str};
 use crate::http::views::csp;
 use crate::http::{AppState, cookies, i18n_federation};
@@ -26,20 +26,66 @@ use crate::oauth::error::PageError;
 use crate::oauth::interaction::Authentication;
 use crate::{secrets, telemetry};
 
+/// A FranceConnect button as `federation/button.html` draws it: its platform, or the banner
+/// saying the platform is down.
+#[derive(Debug, serde::Serialize)]
+pub struct Button {
+    platform: &'static str,
+    down: bool,
+}
+
+/// The buttons of `platforms` that are configured, each with its platform's outage state.
+pub async fn buttons(state: &AppState, platforms: impl IntoIterator<Item = Platform>) -> Vec<Button> {
+    let mut buttons = Vec::new();
+    for platform in platforms {
+        if state.provider.franceconnect.get(platform).is_some() {
+            let down = crate::federation::outage::is_down(&state.provider, platform).await;
+            buttons.push(Button { platform: platform.as_str(), down });
+        }
+    }
+    buttons
+}
+
+/// The platform a sign-in page offers: the one reaching the level the service wants, else
+/// FranceConnect (or FranceConnect+ when it is the only one configured).
+pub fn sign_in_platform(state: &AppState, wanted: Option<&str>) -> Option<Platform> {
+    let upstreams = &state.provider.franceconnect;
+    wanted.map_or_else(|| upstreams.for_level("eidas1"), |level| upstreams.for_level(level)).map(|fc| fc.platform)
+}
+
+/// The origins of the configured FranceConnect platforms, where their buttons lead (for CSP's
+/// `form-action`, which covers the redirect after the form).
+pub fn origins(state: &AppState) -> Option<String> {
+    let origins: Vec<String> = state
+        .provider
+        .franceconnect
+        .iter()
+        .filter_map(|fc| url::Url::parse(fc.issuer()).ok().map(|u| u.origin().ascii_serialization()))
+        .collect();
+    (!origins.is_empty()).then(|| origins.join(" "))
+}
+
 /// Binds a FranceConnect login to the browser that started it.
 const COOKIE: &str = "glc_fc";
 
-/// `POST /franceconnect/login`: `back` is an interaction id, or `account`.
+/// `POST /franceconnect/login`: `back` is an interaction id, `account` or `link`; `platform`
+/// is `fc` (the default) or `fcplus`.
 pub async fn start(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
     let lang = lang_of(&headers);
     let provider = &state.provider;
-    if provider.franceconnect.is_none() {
+    if !provider.franceconnect.any() {
         return state.views.not_found(lang);
     }
     let fields = match form(&headers, &body) {
         Ok(fields) => fields,
         Err(e) => return state.views.error(&PageError::bad_request(e.description), lang),
     };
+    let Some(platform) =
+        Platform::parse(fields.get("platform").unwrap_or("fc")).filter(|p| provider.franceconnect.get(*p).is_some())
+    else {
+        return state.views.error(&PageError::bad_request("unknown or unconfigured FranceConnect platform"), lang);
+    };
+    let mut wanted = None;
     let back = match fields.get("back").unwrap_or_default() {
         "account" => match csrf_checked_form(&state, &headers, &jar, &body) {
             Ok(_) => Return::Account,
@@ -57,11 +103,15 @@ pub async fn start(State(state): State<AppState>, headers: HeaderMap, jar: Cooki
             }
         }
         id => match login::posted_form(&state, id, &headers, &jar, &body).await {
-            Ok(_) => Return::Interaction { id: id.to_owned() },
+            Ok((interaction, _, _)) => {
+                // The level the service asked for, if higher than the platform's own.
+                wanted = crate::oauth::interaction::wanted_eidas_level(provider, &interaction.request);
+                Return::Interaction { id: id.to_owned() }
+            }
             Err(page) => return page,
         },
     };
-    match flow::start(provider, back.clone()).await {
+    match flow::start(provider, platform, back.clone(), wanted.as_deref()).await {
         Ok(started) => {
             let jar = jar.add(cookies::build(COOKIE, started.binding, provider.config.is_https()));
             (jar, redirect(&started.url)).into_response()
@@ -88,7 +138,7 @@ pub async fn callback(
 ) -> Response {
     let lang = lang_of(&headers);
     let provider = &state.provider;
-    if provider.franceconnect.is_none() {
+    if !provider.franceconnect.any() {
         return state.views.not_found(lang);
     }
     let https = provider.config.is_https();
@@ -135,7 +185,9 @@ pub async fn callback(
         Err(e) => return (jar, failure(&state, &headers, lang, &back, &e)).into_response(),
     };
     let amr = [AMR_FRANCECONNECT];
-    let how = Authentication { acr: &identity.acr, amr: &amr, upstream_id_token: Some(&identity.id_token) };
+    let upstream = Platform::parse(&identity.platform)
+        .map(|platform| UpstreamLogin { platform, id_token: identity.id_token.clone() });
+    let how = Authentication { acr: &identity.acr, amr: &amr, upstream: upstream.as_ref() };
     match back {
         Return::Interaction { id } => match login::resume(&state, &id, &jar).await {
             Ok((interaction, client)) => {
@@ -238,13 +290,13 @@ fn failure(state: &AppState, headers: &HeaderMap, lang: &str, back: &Return, e: 
 /// Ends a logout whose session came through FranceConnect: the browser goes to FC's
 /// `/session/end` first, and `/franceconnect/logged-out` finishes our logout (iframes, the
 /// client's post-logout URI) when it comes back.
-pub async fn end_upstream(state: &AppState, jar: CookieJar, fc_id_token: &str, ending: Ending) -> Response {
+pub async fn end_upstream(state: &AppState, jar: CookieJar, upstream: &UpstreamLogin, ending: Ending) -> Response {
     let provider = &state.provider;
-    let Some(fc) = provider.franceconnect.as_ref() else {
+    let Some(fc) = provider.franceconnect.get(upstream.platform) else {
         return logout::done(state, jar, ending.frames, ending.back_to, &ending.lang);
     };
     let logout_state = secrets::random_token(24);
-    let url = match fc.logout_url(fc_id_token, &logout_state).await {
+    let url = match fc.logout_url(&upstream.id_token, &logout_state).await {
         Ok(Some(url)) => url,
         // FC unreachable or without logout: our own logout still completes.
         Ok(None) | Err(_) => return logout::done(state, jar, ending.frames, ending.back_to, &ending.lang),

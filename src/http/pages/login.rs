@@ -101,12 +101,14 @@ pub(super) async fn render_page(
         Problem::Throttled(wait) => Some(wait),
         _ => None,
     };
-    let fc_down = crate::federation::outage::is_down(&state.provider).await;
+    let wanted = crate::oauth::interaction::wanted_eidas_level(&state.provider, &interaction.request);
+    let platform = super::franceconnect::sign_in_platform(state, wanted.as_deref());
+    let fc_buttons = super::franceconnect::buttons(state, platform).await;
     let passkeys = state.provider.webauthn.is_some();
     // Forms may lead to the client (a form_post response) and, through our redirect, to
     // FranceConnect: CSP's form-action covers redirects after a submission.
     let mut origins = redirect_origin(interaction);
-    if let Some(fc) = franceconnect_origin(state) {
+    if let Some(fc) = super::franceconnect::origins(state) {
         origins = format!("{origins} {fc}");
     }
     let (nonce, policy) =
@@ -114,10 +116,10 @@ pub(super) async fn render_page(
     let ctx = context! {
         interaction_id => id, csrf => &interaction.csrf, client_name => &client.name, email => email,
         failed => problem == Problem::WrongPassword, wait => wait, passkey_refused => problem == Problem::PasskeyRefused,
-        passkeys, passkey_nonce => nonce, franceconnect => state.provider.franceconnect.is_some(), fc_back => id, fc_down,
+        passkeys, passkey_nonce => nonce, fc_buttons => minijinja::value::Serde(&fc_buttons), fc_back => id,
         fc_cancelled => problem == Problem::FranceConnectCancelled,
         // The service asks for FranceConnect's level: FranceConnect is the way in.
-        fc_required => crate::oauth::interaction::wanted_eidas_level(&state.provider, &interaction.request).is_some(),
+        fc_required => wanted.is_some(),
     };
     let status = match problem {
         Problem::None => StatusCode::OK,
@@ -129,12 +131,6 @@ pub(super) async fn render_page(
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
     response
-}
-
-/// The origin of FranceConnect, where its button leads.
-pub(super) fn franceconnect_origin(state: &AppState) -> Option<String> {
-    let fc = state.provider.franceconnect.as_ref()?;
-    url::Url::parse(fc.issuer()).ok().map(|u| u.origin().ascii_serialization())
 }
 
 pub async fn get(

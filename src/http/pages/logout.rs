@@ -40,7 +40,7 @@ pub async fn handle(
             Ok((id, binding, pending)) => {
                 let ctx = context! { logout_id => id, csrf => pending.csrf };
                 // Confirming may lead on to FranceConnect's logout (form-action covers redirects).
-                let policy = csp(super::login::franceconnect_origin(&state).as_deref(), None);
+                let policy = csp(super::franceconnect::origins(&state).as_deref(), None);
                 let page = state.views.page(StatusCode::OK, "logout/confirm.html", lang, ctx, policy);
                 (jar.add(cookies::build(cookies::FLOW, binding, provider.config.is_https())), page).into_response()
             }
@@ -50,14 +50,14 @@ pub async fn handle(
     let outcome = async {
         let browser_session = current_session(&state, &jar).await?;
         match logout::session_to_end(provider, &request, browser_session).await? {
-            Some(session) => Ok((logout::end(provider, &session).await?, session.upstream_id_token)),
+            Some(session) => Ok((logout::end(provider, &session).await?, session.upstream)),
             None => Ok::<_, PageError>((Vec::new(), None)),
         }
     };
     match outcome.await {
-        Ok((frames, Some(fc_id_token))) => {
+        Ok((frames, Some(upstream))) => {
             let ending = Ending { frames, back_to: request.redirect, lang: lang.to_owned() };
-            super::franceconnect::end_upstream(&state, jar, &fc_id_token, ending).await
+            super::franceconnect::end_upstream(&state, jar, &upstream, ending).await
         }
         Ok((frames, None)) => done(&state, jar, frames, request.redirect, lang),
         Err(e) => state.views.error(&e, lang),
@@ -79,16 +79,16 @@ pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, jar: Coo
             fields.get("csrf").unwrap_or_default(),
         )
         .await?;
-        let (frames, fc_id_token) = match current_session(&state, &jar).await? {
-            Some(session) => (logout::end(provider, &session).await?, session.upstream_id_token),
+        let (frames, upstream) = match current_session(&state, &jar).await? {
+            Some(session) => (logout::end(provider, &session).await?, session.upstream),
             None => (Vec::new(), None),
         };
-        Ok::<_, PageError>((pending.locale, frames, fc_id_token))
+        Ok::<_, PageError>((pending.locale, frames, upstream))
     };
     match outcome.await {
-        Ok((locale, frames, Some(fc_id_token))) => {
+        Ok((locale, frames, Some(upstream))) => {
             let ending = Ending { frames, back_to: None, lang: locale };
-            super::franceconnect::end_upstream(&state, jar, &fc_id_token, ending).await
+            super::franceconnect::end_upstream(&state, jar, &upstream, ending).await
         }
         Ok((locale, frames, None)) => done(&state, jar, frames, None, &locale),
         Err(e) => state.views.error(&e, lang),
