@@ -23,6 +23,9 @@ pub enum Return {
     Account,
     /// Linking FranceConnect to this signed-in account (from the account page).
     Link { user_id: String },
+    /// Proving, through FranceConnect, that the account a FranceConnect+ identity matched is
+    /// the resident's (`reconcile`).
+    Reconcile,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

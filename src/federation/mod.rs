@@ -9,6 +9,7 @@ pub mod assurance;
 pub mod client;
 pub mod flow;
 pub mod outage;
+pub mod reconcile;
 pub mod standin;
 
 use serde::{Deserialize, Serialize};

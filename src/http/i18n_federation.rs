@@ -5,6 +5,12 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct FederationTexts {
+    pub reconcile_title: &'static str,
+    pub reconcile_text: &'static str,
+    pub reconcile_prove: &'static str,
+    pub separate_text: &'static str,
+    pub separate_button: &'static str,
+    pub reconcile_mismatch: &'static str,
     pub outage_text: &'static str,
     pub outage_text_plus: &'static str,
     pub required_text_plus: &'static str,
@@ -46,6 +52,12 @@ pub struct FederationTexts {
 }
 
 pub static FR: FederationTexts = FederationTexts {
+    reconcile_title: "Vous avez peut-être déjà un compte",
+    reconcile_text: "L’identité que FranceConnect+ vient de vérifier est celle d’un compte GrandLyon Connect déjà certifié par FranceConnect.",
+    reconcile_prove: "Si ce compte est le vôtre, confirmez-le en vous identifiant avec FranceConnect : FranceConnect+ y sera ajouté, et vous retrouverez vos informations et vos autorisations.",
+    separate_text: "Sinon, vous pouvez continuer avec un compte distinct, créé pour cette identité FranceConnect+.",
+    separate_button: "Continuer avec un compte distinct",
+    reconcile_mismatch: "Vous vous êtes identifié avec FranceConnect pour un autre compte que celui qui correspond à votre identité FranceConnect+ : rien n’a été relié. Recommencez depuis la page de connexion.",
     outage_text_plus: "FranceConnect+ rencontre des difficultés en ce moment. Réessayez dans quelques minutes.",
     required_text_plus: "Ce service demande que vous vous identifiiez avec FranceConnect+, qui vérifie votre identité à un niveau plus élevé.",
     what_is_fcplus: "Qu’est-ce que FranceConnect+ ?",
@@ -87,6 +99,12 @@ pub static FR: FederationTexts = FederationTexts {
 };
 
 pub static EN: FederationTexts = FederationTexts {
+    reconcile_title: "You may already have an account",
+    reconcile_text: "The identity FranceConnect+ has just verified is that of a GrandLyon Connect account FranceConnect already certified.",
+    reconcile_prove: "If that account is yours, confirm it by identifying with FranceConnect: FranceConnect+ will be added to it, and you will find your information and permissions there.",
+    separate_text: "Otherwise, you can go on with a separate account, made for this FranceConnect+ identity.",
+    separate_button: "Go on with a separate account",
+    reconcile_mismatch: "You identified with FranceConnect for another account than the one matching your FranceConnect+ identity: nothing was linked. Start again from the sign-in page.",
     outage_text_plus: "FranceConnect+ is having difficulties at the moment. Try again in a few minutes.",
     required_text_plus: "This service asks you to identify with FranceConnect+, which verifies your identity at a higher level.",
     what_is_fcplus: "What is FranceConnect+?",

@@ -19,8 +19,8 @@ use super::client_address;
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
 use super::pages::{
-    account, account_home, account_passkeys, consent, franceconnect, lang_of, login, logout, passkey_login, public,
-    second_factor,
+    account, account_home, account_passkeys, consent, franceconnect, franceconnect_reconcile, lang_of, login, logout,
+    passkey_login, public, second_factor,
 };
 use crate::oauth::discovery::paths;
 
@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/totp/disable", post(account_home::totp_disable))
         .route("/franceconnect/login", post(franceconnect::start))
         .route("/franceconnect/callback", get(franceconnect::callback))
+        .route("/franceconnect/separate", post(franceconnect_reconcile::separate))
         .route("/franceconnect/logged-out", get(franceconnect::logged_out))
         .route("/accessibilite", get(public::accessibility))
         .route("/mentions-legales", get(public::legal))

@@ -69,6 +69,7 @@ impl Views {
         template!(env, "account/passkey_form.html");
         template!(env, "federation/button.html");
         template!(env, "federation/error.html");
+        template!(env, "federation/reconcile.html");
         template!(env, "public/accessibility.html");
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
@@ -89,6 +90,7 @@ impl Views {
             "account/home.html",
             "account/second_factor.html",
             "federation/error.html",
+            "federation/reconcile.html",
             "public/accessibility.html",
             "public/legal.html",
             "public/privacy.html",

@@ -42,6 +42,36 @@ pub async fn linked_platforms(db: &Db, user_id: &str) -> StoreResult<Vec<String>
     Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_all(pool).await)?)
 }
 
+/// A birth identity, as FranceConnect certifies it.
+#[derive(Debug)]
+pub struct Pivot<'a> {
+    pub family_name: &'a str,
+    pub given_name: &'a str,
+    pub birthdate: Option<&'a str>,
+    pub gender: Option<&'a str>,
+    pub birthplace: Option<&'a str>,
+    pub birthcountry: Option<&'a str>,
+}
+
+/// The accounts whose identity certified by `platform` is exactly `pivot` (every field equal,
+/// an absent one equal to an absent or empty one).
+pub async fn certified_with_pivot(db: &Db, platform: &str, pivot: &Pivot<'_>) -> StoreResult<Vec<String>> {
+    const SQL: &str = "SELECT user_id FROM certified_identities WHERE platform = $1 AND family_name = $2 \
+        AND given_name = $3 AND COALESCE(birthdate, '') = $4 AND COALESCE(gender, '') = $5 \
+        AND COALESCE(birthplace, '') = $6 AND COALESCE(birthcountry, '') = $7";
+    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    Ok(on_pool!(db, pool => sqlx::query_scalar(SQL)
+        .bind(platform)
+        .bind(pivot.family_name)
+        .bind(pivot.given_name)
+        .bind(text(pivot.birthdate))
+        .bind(text(pivot.gender))
+        .bind(text(pivot.birthplace))
+        .bind(text(pivot.birthcountry))
+        .fetch_all(pool)
+        .await)?)
+}
+
 pub async fn certified_of(db: &Db, user_id: &str) -> StoreResult<Option<CertifiedRow>> {
     const SQL: &str = "SELECT user_id, platform, family_name, given_name, given_name_array, birthdate, idp_birthdate, \
                        gender, birthplace, birthcountry, preferred_username, email, acr, idp_id, verified_at \

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use glc::federation::standin::Misbehaviour;
 
-use crate::franceconnect::{Federation, federation_with, user_count};
+use crate::franceconnect::{Federation, choose, federation_with, to_franceconnect, user_count};
 use crate::support::{Browser, Landing, TestClient, jwt_claims};
 
 /// From a login page asking for FranceConnect+'s level to the FC+ stand-in's page.
@@ -168,4 +168,110 @@ async fn logging_out_of_a_franceconnect_plus_session_ends_it_at_franceconnect_pl
     assert!(!back.html().contains("id_token_hint invalide"), "{back:?}");
     let page = browser.open(&server.url("/account")).await;
     assert!(page.html().contains("name=\"password\""), "signed out");
+}
+
+/// Angela's account, made by a FranceConnect login (certified by FC); returns its id.
+async fn franceconnect_account(fed: &Federation, index: &str) -> String {
+    let browser = Browser::new(&fed.server);
+    let page = browser.open(&fed.server.url("/account")).await;
+    let fc_page = to_franceconnect(&browser, &page).await;
+    choose(fed, &browser, &fc_page, index).await;
+    let db = &fed.server.provider.db;
+    let users = glc::store::users::list(db, 100, 0).await.unwrap();
+    let mut linked = Vec::new();
+    for user in users {
+        if glc::store::federation::linked_platforms(db, &user.id).await.unwrap() == ["fc"] {
+            linked.push(user.id);
+        }
+    }
+    linked.pop().unwrap()
+}
+
+/// A service asking for eidas2, and FranceConnect+ vouching for identity `index`: where the
+/// browser lands back with us.
+async fn plus_login(fed: &Federation, browser: &Browser, client: &TestClient, index: &str) -> Landing {
+    let login = browser.open(&fed.server.authorize_url(client, &[("acr_values", "eidas2")])).await;
+    let fc_page = to_franceconnect_plus(fed, browser, &login).await;
+    choose_plus(fed, browser, &fc_page, index).await
+}
+
+#[tokio::test]
+async fn a_first_franceconnect_plus_login_matching_a_certified_account_links_it_only_with_the_residents_proof() {
+    let fed = federation_with(Some("RSA-OAEP-256")).await;
+    let server = &fed.server;
+    let angela = franceconnect_account(&fed, "0").await;
+    let client = server.web_client().await;
+
+    // FranceConnect+'s RNIPP identity is Angela's: we ask, we do not link.
+    let browser = Browser::new(server);
+    let offer = plus_login(&fed, &browser, &client, "0").await;
+    assert!(offer.html().contains("Vous avez peut-être déjà un compte"), "{offer:?}");
+    assert_eq!(glc::store::federation::linked_platforms(&server.provider.db, &angela).await.unwrap(), ["fc"]);
+    // She proves it through FranceConnect: FC+ joins her account, and the service gets her.
+    let fc_page = to_franceconnect(&browser, &offer).await;
+    let landing = choose(&fed, &browser, &fc_page, "0").await;
+    let (id_token, _) = finish(&fed, &browser, &client, landing).await;
+    assert_eq!(id_token["acr"], "eidas2", "the level FranceConnect+ vouched for");
+    assert_eq!(user_count(server).await, 1, "no second account");
+    let db = &server.provider.db;
+    assert_eq!(glc::store::federation::linked_platforms(db, &angela).await.unwrap(), ["fc", "fcplus"]);
+    let certified = glc::store::federation::certified_of(db, &angela).await.unwrap().unwrap();
+    assert_eq!(certified.platform, "fcplus", "the latest certification, with its provenance");
+    // Next time FranceConnect+ finds her directly.
+    let browser = Browser::new(server);
+    let landing = plus_login(&fed, &browser, &client, "0").await;
+    let (again, _) = finish(&fed, &browser, &client, landing).await;
+    assert_eq!(again["sub"], id_token["sub"]);
+}
+
+#[tokio::test]
+async fn a_franceconnect_plus_match_can_stay_a_separate_account_and_a_wrong_proof_links_nothing() {
+    let fed = federation_with(Some("ECDH-ES")).await;
+    let server = &fed.server;
+    let angela = franceconnect_account(&fed, "0").await;
+    let karim = franceconnect_account(&fed, "1").await;
+    let client = server.web_client().await;
+    let db = &server.provider.db;
+
+    // Proving with another FranceConnect identity (Karim's account) links nothing.
+    let browser = Browser::new(server);
+    let offer = plus_login(&fed, &browser, &client, "0").await;
+    let fc_page = to_franceconnect(&browser, &offer).await;
+    let refused = choose(&fed, &browser, &fc_page, "1").await;
+    assert_eq!(refused.status(), 400, "{refused:?}");
+    assert!(refused.html().contains("rien n’a été relié"), "{}", refused.html());
+    for user in [&angela, &karim] {
+        assert_eq!(glc::store::federation::linked_platforms(db, user).await.unwrap(), ["fc"]);
+    }
+
+    // Choosing a separate account: a new one, FranceConnect+ only.
+    let browser = Browser::new(server);
+    let offer = plus_login(&fed, &browser, &client, "0").await;
+    let landing = browser.submit_to(&offer, "/franceconnect/separate", &[]).await;
+    let (id_token, _) = finish(&fed, &browser, &client, landing).await;
+    assert_eq!(id_token["acr"], "eidas2");
+    assert_eq!(user_count(server).await, 3);
+    assert_eq!(glc::store::federation::linked_platforms(db, &angela).await.unwrap(), ["fc"]);
+    // The held identity was used once: the same form again finds nothing.
+    let replay = browser.submit_to(&offer, "/franceconnect/separate", &[]).await;
+    assert_eq!(replay.status(), 400, "{replay:?}");
+    assert_eq!(user_count(server).await, 3);
+}
+
+#[tokio::test]
+async fn a_resident_signed_in_to_the_matching_account_has_franceconnect_plus_linked_at_once() {
+    let fed = federation_with(Some("RSA-OAEP-256")).await;
+    let server = &fed.server;
+    let client = server.web_client().await;
+    // Signed in through FranceConnect in this browser, then a service asks for eidas2.
+    let browser = Browser::new(server);
+    let page = browser.open(&server.url("/account")).await;
+    let fc_page = to_franceconnect(&browser, &page).await;
+    let home = choose(&fed, &browser, &fc_page, "0").await;
+    assert!(home.html().contains("FranceConnect+"), "the account page offers FranceConnect+ too: {home:?}");
+    let landing = plus_login(&fed, &browser, &client, "0").await;
+    assert!(!landing.html().contains("Vous avez peut-être déjà un compte"), "no question: {landing:?}");
+    let (id_token, _) = finish(&fed, &browser, &client, landing).await;
+    assert_eq!(id_token["acr"], "eidas2");
+    assert_eq!(user_count(server).await, 1);
 }

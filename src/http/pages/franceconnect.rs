@@ -18,6 +18,7 @@ use super::response::redirect;
 use super::{account_home, csrf_checked_form, lang_of};
 use crate::federation::accounts::{self, LinkError};
 use crate::federation::flow::{self, Callback, Return};
+use crate::federation::reconcile;
 use crate::federation::{AMR_FRANCECONNECT, FcError, Platform, UpstreamLogin};
 use crate::http::request::{form, header_str};
 use crate::http::views::csp;
@@ -87,6 +88,15 @@ pub async fn start(State(state): State<AppState>, headers: HeaderMap, jar: Cooki
     };
     let mut wanted = None;
     let back = match fields.get("back").unwrap_or_default() {
+        // Proving, through FranceConnect, the account a FranceConnect+ identity matched.
+        "reconcile" => {
+            let csrf = fields.get("csrf").unwrap_or_default();
+            match super::franceconnect_reconcile::held_for_form(&state, &jar, csrf).await {
+                Ok(Some(_)) => Return::Reconcile,
+                Ok(None) => return expired(&state, &headers, lang),
+                Err(e) => return failure(&state, &headers, lang, &Return::Account, &e),
+            }
+        }
         "account" => match csrf_checked_form(&state, &headers, &jar, &body) {
             Ok(_) => Return::Account,
             Err(page) => return page,
@@ -173,8 +183,23 @@ pub async fn callback(
             return (jar, failure(&state, &headers, lang, &Return::Account, &e)).into_response();
         }
     };
-    if let Return::Link { user_id } = &back {
-        return (jar.clone(), link(&state, &headers, lang, &jar, user_id, &identity).await).into_response();
+    match &back {
+        Return::Link { user_id } => {
+            return (jar.clone(), link(&state, &headers, lang, &jar, user_id, &identity).await).into_response();
+        }
+        Return::Reconcile => {
+            return super::franceconnect_reconcile::confirmed(&state, &headers, lang, jar, &identity).await;
+        }
+        Return::Interaction { .. } | Return::Account => {}
+    }
+    // A first FranceConnect+ login matching an account FranceConnect certified: the resident
+    // says whether it is theirs.
+    match reconcile::matching_account(provider, &identity).await {
+        Ok(Some(user_id)) => {
+            return super::franceconnect_reconcile::matched(&state, &headers, lang, jar, identity, user_id, back).await;
+        }
+        Ok(None) => {}
+        Err(e) => return (jar, failure(&state, &headers, lang, &back, &e)).into_response(),
     }
     let user = match accounts::sign_in(provider, &identity).await {
         Ok((user, outcome)) => {
@@ -184,19 +209,31 @@ pub async fn callback(
         }
         Err(e) => return (jar, failure(&state, &headers, lang, &back, &e)).into_response(),
     };
-    let amr = [AMR_FRANCECONNECT];
     let upstream = Platform::parse(&identity.platform)
         .map(|platform| UpstreamLogin { platform, id_token: identity.id_token.clone() });
-    let how = Authentication { acr: &identity.acr, amr: &amr, upstream: upstream.as_ref() };
+    continue_signed_in(&state, lang, jar, back, &user.id, &identity.acr, upstream.as_ref()).await
+}
+
+/// Signed in through FranceConnect at level `acr`: on to the authorization request or the
+/// account page the resident came from.
+pub(super) async fn continue_signed_in(
+    state: &AppState,
+    lang: &str,
+    jar: CookieJar,
+    back: Return,
+    user_id: &str,
+    acr: &str,
+    upstream: Option<&UpstreamLogin>,
+) -> Response {
+    let amr = [AMR_FRANCECONNECT];
+    let how = Authentication { acr, amr: &amr, upstream };
     match back {
-        Return::Interaction { id } => match login::resume(&state, &id, &jar).await {
-            Ok((interaction, client)) => {
-                login::finish_login(&state, jar, &id, interaction, &client, &user.id, how).await
-            }
+        Return::Interaction { id } => match login::resume(state, &id, &jar).await {
+            Ok((interaction, client)) => login::finish_login(state, jar, &id, interaction, &client, user_id, how).await,
             Err(e) => (jar, state.views.error(&e, lang)).into_response(),
         },
-        Return::Account => account_home::start_session(&state, lang, jar, &user.id, how, "/account").await,
-        Return::Link { .. } => redirect("/account"),
+        Return::Account => account_home::start_session(state, lang, jar, user_id, how, "/account").await,
+        Return::Link { .. } | Return::Reconcile => redirect("/account"),
     }
 }
 
@@ -243,18 +280,18 @@ async fn cancelled(state: &AppState, back: &Return, jar: &CookieJar) -> Response
             Err(_) => redirect("/account"),
         },
         Return::Account => redirect("/account?franceconnect=cancelled"),
-        Return::Link { .. } => redirect("/account"),
+        Return::Link { .. } | Return::Reconcile => redirect("/account"),
     }
 }
 
 fn back_link(back: &Return) -> String {
     match back {
         Return::Interaction { id } => format!("/login/{id}"),
-        Return::Account | Return::Link { .. } => "/account".to_owned(),
+        Return::Account | Return::Link { .. } | Return::Reconcile => "/account".to_owned(),
     }
 }
 
-fn error_page(
+pub(super) fn error_page(
     state: &AppState,
     headers: &HeaderMap,
     lang: &str,
@@ -267,12 +304,12 @@ fn error_page(
     state.views.page(status, "federation/error.html", lang, ctx, csp(None, None))
 }
 
-fn expired(state: &AppState, headers: &HeaderMap, lang: &str) -> Response {
+pub(super) fn expired(state: &AppState, headers: &HeaderMap, lang: &str) -> Response {
     let f = i18n_federation::texts(lang);
     error_page(state, headers, lang, StatusCode::BAD_REQUEST, f.error_expired, "/account")
 }
 
-fn failure(state: &AppState, headers: &HeaderMap, lang: &str, back: &Return, e: &FcError) -> Response {
+pub(super) fn failure(state: &AppState, headers: &HeaderMap, lang: &str, back: &Return, e: &FcError) -> Response {
     let f = i18n_federation::texts(lang);
     let correlation = header_str(headers, axum::http::HeaderName::from_static("x-request-id")).unwrap_or_default();
     match e {

@@ -5,6 +5,7 @@ pub mod account_home;
 pub mod account_passkeys;
 pub mod consent;
 pub mod franceconnect;
+pub mod franceconnect_reconcile;
 pub mod login;
 pub mod logout;
 pub mod passkey_login;
