@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
-const { base, authorize, email, password } = JSON.parse(process.argv[2]);
+const { base, authorize, authorize_plus, email, password } = JSON.parse(process.argv[2]);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -20,6 +20,10 @@ const page = await context.newPage();
 const results = {};
 
 async function audit(name) {
+  await auditOn(page, name);
+}
+
+async function auditOn(page, name) {
   await page.waitForLoadState('load');
   await page.addScriptTag({ path: axePath });
   const report = await page.evaluate(() =>
@@ -29,6 +33,7 @@ async function audit(name) {
   await page.setViewportSize({ width: 1280, height: 800 });
   results[name] = {
     url: page.url(),
+    title: await page.title(),
     overflows_at_320px: overflows,
     violations: report.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })),
   };
@@ -38,10 +43,10 @@ await page.goto(authorize);
 await audit('login');
 await page.fill('#email', email);
 await page.fill('#password', 'not the password');
-await page.click('form[method=post] button[type=submit]');
+await page.press('#password', 'Enter');
 await audit('login_error');
 await page.fill('#password', password);
-await page.click('form[method=post] button[type=submit]');
+await page.press('#password', 'Enter');
 await audit('consent');
 await page.goto(`${base}/authorize?client_id=unknown`);
 await audit('error');
@@ -53,6 +58,32 @@ await page.goto(`${base}/account`);
 await audit('account');
 await page.goto(`${base}/accessibilite`);
 await audit('accessibility_statement');
+
+// FranceConnect's pages: an error (a callback nobody started), the FranceConnect+ login.
+await page.goto(`${base}/franceconnect/callback?code=x&state=y`);
+await audit('franceconnect_error');
+await page.goto(authorize_plus);
+await audit('login_franceconnect_plus');
+// A resident signs in through FranceConnect (the stand-in's first identity): their account.
+const fc = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+const fcPage = await fc.newPage();
+await fcPage.goto(`${base}/account`);
+await fcPage.click('button.fr-connect');
+await fcPage.click('button[name=identity][value="0"]');
+await fcPage.waitForURL(`${base}/account`);
+await fcPage.context().close();
+// Later, elsewhere, FranceConnect+ vouches for the same person: the reconciliation question.
+const plus = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+const plusPage = await plus.newPage();
+await plusPage.goto(authorize_plus);
+await plusPage.click('button.fr-connect');
+await plusPage.click('button[name=identity][value="0"]');
+await auditOn(plusPage, 'reconcile');
+await plusPage.goto(`${base}/account`);
+await plusPage.click('button.fr-connect');
+await plusPage.click('button[name=identity][value="0"]');
+await plusPage.waitForURL(`${base}/account`);
+await auditOn(plusPage, 'account_franceconnect');
 
 // A control page with a known violation (an image without text alternative): proves the audit
 // really runs and can fail.

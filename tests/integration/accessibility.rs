@@ -1,12 +1,14 @@
 //! The accessibility audit: axe-core's WCAG 2.1 A and AA rules on the login (and its error),
-//! consent, error, sign-up, recovery, account and accessibility-statement pages, in Debian's
-//! headless Chromium, after a real sign-in; and no page may scroll sideways at 320 px. The
+//! consent, error, sign-up, recovery, account and accessibility-statement pages, and the
+//! FranceConnect ones (the FranceConnect+ login, an FC error, the account page of an FC
+//! account, the FC+ reconciliation question), in Debian's headless Chromium, after real
+//! sign-ins; and no page may scroll sideways at 320 px. The
 //! script is `tests/browser/audit.mjs`; its two npm packages are installed on first run.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{PASSWORD, TestServer};
+use crate::support::PASSWORD;
 
 pub fn browser_tools() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser"))
@@ -31,13 +33,16 @@ pub fn install_tools() {
 async fn no_page_has_a_serious_or_critical_accessibility_violation() {
     install_tools();
     // On `localhost`, so that the passkey forms (shown by script where WebAuthn exists) are
-    // audited too.
-    let server = TestServer::start_on_localhost().await;
+    // audited too; with FranceConnect and FranceConnect+ (stand-ins), so are their buttons and
+    // pages.
+    let fed = crate::franceconnect::federation_on(Some("RSA-OAEP-256"), true).await;
+    let server = &fed.server;
     server.resident("camille@lyon.fr").await;
     let client = server.web_client().await;
     let config = serde_json::json!({
         "base": server.base,
         "authorize": server.authorize_url(&client, &[("scope", "openid email profile")]),
+        "authorize_plus": server.authorize_url(&client, &[("scope", "openid"), ("acr_values", "eidas2")]),
         "email": "camille@lyon.fr",
         "password": PASSWORD,
     });
@@ -58,7 +63,10 @@ async fn no_page_has_a_serious_or_critical_accessibility_violation() {
         control["violations"].as_array().unwrap().iter().any(|v| v["id"] == "image-alt"),
         "the audit finds a known violation: {control}"
     );
-    assert_eq!(pages.len(), 8, "every page audited: {results}");
+    assert_eq!(pages.len(), 12, "every page audited: {results}");
+    let title = |name: &str| results[name]["title"].as_str().unwrap_or_default().to_owned();
+    assert!(title("reconcile").starts_with("Vous avez peut-être déjà un compte"), "{results}");
+    assert!(title("franceconnect_error").starts_with("Connexion avec FranceConnect impossible"), "{results}");
     assert!(results["consent"]["url"].as_str().unwrap().contains("/consent/"), "signed in for real: {results}");
     assert!(results["account"]["url"].as_str().unwrap().ends_with("/account"));
     let mut problems = Vec::new();

@@ -54,17 +54,28 @@ pub(crate) async fn federation() -> Federation {
 
 /// With FranceConnect+ too (`plus`: the algorithm it encrypts with), on a second stand-in.
 pub(crate) async fn federation_with(plus: Option<&str>) -> Federation {
+    federation_on(plus, false).await
+}
+
+/// The same, the provider on `localhost` when `on_localhost` (for the browser's audit).
+pub(crate) async fn federation_on(plus: Option<&str>, on_localhost: bool) -> Federation {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let fc_issuer = format!("http://{}/api/v2", listener.local_addr().unwrap());
     let plus_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let plus_issuer = format!("http://{}/api/v2", plus_listener.local_addr().unwrap());
     let config = upstream_config(&fc_issuer, "glc-test", &["idp_birthdate"]);
     let plus_config = plus.map(|_| upstream_config(&plus_issuer, "glc-plus", &["rnipp_identite_pivot"]));
-    let server = TestServer::start_with(|c| {
+    let mut server = TestServer::start_with(|c| {
         c.franceconnect = Some(config);
         c.franceconnect_plus = plus_config;
+        if on_localhost {
+            c.issuer = c.issuer.replace("127.0.0.1", "localhost");
+        }
     })
     .await;
+    if on_localhost {
+        server.base = server.base.replace("127.0.0.1", "localhost");
+    }
     let fc = Standin::new(standin_config(&server, &fc_issuer, "glc-test", None), &server.dir.path().join("fc-standin"))
         .unwrap();
     let mut stops = vec![serve_until_dropped(listener, fc.router())];
