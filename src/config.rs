@@ -84,6 +84,13 @@ pub struct FranceConnectConfig {
     /// to our whole session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_lifetime_seconds: Option<i64>,
+    /// The callback registered at FranceConnect, when it is not `{issuer}/franceconnect/callback`
+    /// (a proxy that serves it elsewhere); it must lead to that route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// Likewise for `{issuer}/franceconnect/logged-out`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 impl FranceConnectConfig {
@@ -99,6 +106,9 @@ impl FranceConnectConfig {
             && !levels.contains(&acr.as_str())
         {
             return Err(ConfigError::Invalid { key: keys[2], reason: format!("one of {}", levels.join(", ")) });
+        }
+        for uri in [&self.redirect_uri, &self.post_logout_redirect_uri].into_iter().flatten() {
+            validate_issuer(uri).map_err(|reason| ConfigError::Invalid { key: "redirect_uri", reason })?;
         }
         if self.level_lifetime_seconds.is_some_and(|s| s <= 0) {
             let reason = "a positive number of seconds".to_owned();
@@ -410,6 +420,8 @@ mod tests {
         let err = Config::from_toml_str(&format!("{plus}\nacr_values = \"eidas1\"")).unwrap_err();
         assert!(err.to_string().contains("franceconnect_plus.acr_values"), "{err}");
         assert!(Config::from_toml_str(&format!("{plus}\nacr_values = \"eidas3\"")).is_ok());
+        let err = Config::from_toml_str(&format!("{toml}\nredirect_uri = \"http://glc.example/cb\"")).unwrap_err();
+        assert!(err.to_string().contains("redirect_uri"), "{err}");
         let err = Config::from_toml_str(&toml.replace("https://oidc", "http://oidc")).unwrap_err();
         assert!(err.to_string().contains("franceconnect.issuer"), "{err}");
     }

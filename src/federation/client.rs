@@ -128,11 +128,15 @@ impl FranceConnect {
             .timeout(TIMEOUT)
             .build()
             .map_err(unavailable)?;
+        let redirect_uri =
+            config.redirect_uri.clone().unwrap_or_else(|| format!("{our_issuer}/franceconnect/callback"));
+        let post_logout_redirect_uri =
+            config.post_logout_redirect_uri.clone().unwrap_or_else(|| format!("{our_issuer}/franceconnect/logged-out"));
         Ok(FranceConnect {
             config,
             platform,
-            redirect_uri: format!("{our_issuer}/franceconnect/callback"),
-            post_logout_redirect_uri: format!("{our_issuer}/franceconnect/logged-out"),
+            redirect_uri,
+            post_logout_redirect_uri,
             http,
             metadata: RwLock::new(None),
         })

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct FederationTexts {
+    pub certified_title_plus: &'static str,
     pub reconcile_title: &'static str,
     pub reconcile_text: &'static str,
     pub reconcile_prove: &'static str,
@@ -52,6 +53,7 @@ pub struct FederationTexts {
 }
 
 pub static FR: FederationTexts = FederationTexts {
+    certified_title_plus: "Identité certifiée par FranceConnect+",
     reconcile_title: "Vous avez peut-être déjà un compte",
     reconcile_text: "L’identité que FranceConnect+ vient de vérifier est celle d’un compte GrandLyon Connect déjà certifié par FranceConnect.",
     reconcile_prove: "Si ce compte est le vôtre, confirmez-le en vous identifiant avec FranceConnect : FranceConnect+ y sera ajouté, et vous retrouverez vos informations et vos autorisations.",
@@ -99,6 +101,7 @@ pub static FR: FederationTexts = FederationTexts {
 };
 
 pub static EN: FederationTexts = FederationTexts {
+    certified_title_plus: "Identity certified by FranceConnect+",
     reconcile_title: "You may already have an account",
     reconcile_text: "The identity FranceConnect+ has just verified is that of a GrandLyon Connect account FranceConnect already certified.",
     reconcile_prove: "If that account is yours, confirm it by identifying with FranceConnect: FranceConnect+ will be added to it, and you will find your information and permissions there.",

@@ -33,6 +33,8 @@ fn upstream_config(issuer: &str, client_id: &str, extra_scopes: &[&str]) -> Fran
             .collect(),
         acr_values: None,
         level_lifetime_seconds: None,
+        redirect_uri: None,
+        post_logout_redirect_uri: None,
     }
 }
 

@@ -82,6 +82,19 @@ async fn a_service_asking_for_eidas2_or_eidas3_is_served_through_franceconnect_p
         let (id_token, _) = finish(&fed, &browser, &client, landing).await;
         assert_eq!(id_token["acr"], "eidas3", "{alg}");
         assert_eq!(user_count(server).await, 1, "the same account");
+
+        // What FranceConnect+ certified goes downstream with its own level and source.
+        let request = serde_json::json!({ "id_token": { "verified_claims": {
+            "verification": { "trust_framework": null }, "claims": { "family_name": null },
+        } } })
+        .to_string();
+        let url = server.authorize_url(&client, &[("acr_values", "eidas3"), ("claims", &request)]);
+        let landing = browser.open(&url).await;
+        let (id_token, _) = finish(&fed, &browser, &client, landing).await;
+        let verification = &id_token["verified_claims"]["verification"];
+        assert_eq!(verification["assurance_level"], "high", "{id_token}");
+        assert_eq!(verification["evidence"][0]["record"]["source"]["name"], "FranceConnect+");
+        assert_eq!(id_token["verified_claims"]["claims"]["family_name"], "DUBOIS");
     }
 }
 
@@ -274,4 +287,6 @@ async fn a_resident_signed_in_to_the_matching_account_has_franceconnect_plus_lin
     let (id_token, _) = finish(&fed, &browser, &client, landing).await;
     assert_eq!(id_token["acr"], "eidas2");
     assert_eq!(user_count(server).await, 1);
+    let home = browser.open(&server.url("/account")).await;
+    assert!(home.html().contains("Identité certifiée par FranceConnect+"), "{home:?}");
 }

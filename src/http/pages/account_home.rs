@@ -126,6 +126,7 @@ pub(super) async fn home(
         fc_buttons => minijinja::value::Serde(&fc_buttons), fc_linked, fc_back => "link",
         has_password => account.password_hash.is_some(),
         certified => certified.is_some(),
+        certified_by_plus => certified.as_ref().is_some_and(|c| c.platform == crate::federation::Platform::FranceConnectPlus.as_str()),
         certified_family_name => certified.as_ref().map(|c| c.family_name.clone()),
         certified_given_name => certified.as_ref().map(|c| c.given_name.clone()),
         certified_birthdate => certified.as_ref().and_then(|c| c.birthdate.clone()),
