@@ -53,6 +53,8 @@ pub struct Config {
     pub open_registration: bool,
     pub lifetimes: Lifetimes,
     pub mail: MailConfig,
+    /// The GRU tool: its reserved scopes and its clients (the restricted offer excludes them).
+    pub gru: crate::partners::offer::GruConfig,
     /// "S'identifier avec FranceConnect": off unless this section is present.
     pub franceconnect: Option<FranceConnectConfig>,
     /// FranceConnect+ (eIDAS substantial or high), a second upstream with its own registration:
@@ -211,6 +213,7 @@ impl Default for Config {
             open_registration: false,
             lifetimes: Lifetimes::default(),
             mail: MailConfig::default(),
+            gru: crate::partners::offer::GruConfig::default(),
             franceconnect: None,
             franceconnect_plus: None,
         }

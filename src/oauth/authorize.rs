@@ -95,12 +95,12 @@ pub async fn validate(provider: &Provider, outer: &Params) -> Result<(Client, Au
             });
         }
     };
-    let request = validate_for(provider, &client, &params)?;
+    let request = validate_for(provider, &client, &params).await?;
     Ok((client, request))
 }
 
 /// Validates the effective parameters of `client`'s request.
-pub fn validate_for(
+pub async fn validate_for(
     provider: &Provider,
     client: &Client,
     params: &Params,
@@ -123,7 +123,7 @@ pub fn validate_for(
     // From here on the redirect URI is verified: errors go back to the client.
     let redirect = |error: OAuthError| AuthorizeError::Redirect { target: target.clone(), error };
     response_mode(params).map_err(redirect)?;
-    check_parameters(provider, client, params, target.clone()).map_err(redirect)
+    check_parameters(provider, client, params, target.clone()).await.map_err(redirect)
 }
 
 /// The registered redirect URI the request names, with its response mode and state. Exact
@@ -156,7 +156,7 @@ fn response_mode(params: &Params) -> Result<ResponseMode, OAuthError> {
     }
 }
 
-fn check_parameters(
+async fn check_parameters(
     provider: &Provider,
     client: &Client,
     params: &Params,
@@ -197,6 +197,9 @@ fn check_parameters(
     let hint_subject =
         params.get("id_token_hint").map(|hint| check_id_token_hint(provider, client, hint)).transpose()?;
     let resource = params.get("resource").map(|r| check_resource(client, r)).transpose()?;
+    // The partner's offer, as it is today.
+    let resources: Vec<String> = resource.iter().cloned().collect();
+    crate::partners::offer::check(&provider.db, &provider.config.gru, client, &scopes, &resources).await?;
     let dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
     if dpop_jkt.as_deref().is_some_and(|jkt| !super::dpop::is_thumbprint(jkt)) {
         return Err(OAuthError::invalid_request("dpop_jkt must be a JWK SHA-256 thumbprint"));

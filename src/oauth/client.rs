@@ -193,6 +193,9 @@ pub async fn list(db: &Db) -> Result<Vec<Client>, StoreError> {
 /// What an administrator asks for when registering a client.
 #[derive(Debug, Clone)]
 pub struct ClientSpec {
+    /// An id an administrator chose (e.g. `gru-metropole`, named in configuration); a random
+    /// one otherwise, and always for dynamic registration.
+    pub client_id: Option<String>,
     pub name: String,
     pub partner_id: Option<String>,
     pub redirect_uris: Vec<String>,
@@ -224,6 +227,7 @@ pub const MAX_REFRESH_GRACE_SECONDS: i64 = 60;
 impl Default for ClientSpec {
     fn default() -> Self {
         ClientSpec {
+            client_id: None,
             name: String::new(),
             partner_id: None,
             redirect_uris: Vec::new(),
@@ -290,7 +294,7 @@ pub async fn create(
     let secret = uses_secret.then(secrets::new_secret);
     let scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect());
     let row = ClientRow {
-        id: new_client_id(),
+        id: spec.client_id.clone().unwrap_or_else(new_client_id),
         partner_id,
         name: spec.name.trim().to_owned(),
         secret_digest: secret.as_deref().map(secrets::digest),
@@ -370,6 +374,11 @@ fn invalid(msg: impl Into<String>) -> RegistrationError {
 pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     if spec.name.trim().is_empty() || spec.name.len() > 200 {
         return Err(invalid("name must be 1 to 200 characters"));
+    }
+    if let Some(id) = &spec.client_id
+        && !is_chosen_client_id(id)
+    {
+        return Err(invalid("a chosen client_id is 3 to 64 lowercase letters, digits, '.', '-' or '_'"));
     }
     if !(0..=MAX_REFRESH_GRACE_SECONDS).contains(&spec.refresh_grace_seconds) {
         return Err(invalid(format!("the refresh grace window must be 0 to {MAX_REFRESH_GRACE_SECONDS} seconds")));
@@ -473,6 +482,13 @@ fn validate_metadata(spec: &ClientSpec) -> Result<(), RegistrationError> {
 
 /// A redirect URI must be absolute without fragment (RFC 6749 §3.1.2); `https`, loopback
 /// `http` (RFC 8252 §7.3), or a private-use scheme in reverse-domain form (RFC 8252 §7.1).
+/// An id an administrator may choose: readable, and never mistaken for anything else.
+fn is_chosen_client_id(id: &str) -> bool {
+    (3..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+}
+
 pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
     let url = url::Url::parse(uri).map_err(|e| e.to_string())?;
     if url.fragment().is_some() {

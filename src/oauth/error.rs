@@ -148,6 +148,22 @@ impl From<StoreError> for OAuthError {
     }
 }
 
+/// A partner's offer refusing a request: an unavailable scope, or an API out of reach.
+impl From<crate::partners::offer::OfferError> for OAuthError {
+    fn from(err: crate::partners::offer::OfferError) -> Self {
+        use crate::partners::offer::{OfferError, OfferRefusal};
+        match err {
+            OfferError::Refused(refusal @ OfferRefusal::ReservedScope { .. }) => {
+                OAuthError::new(ErrorCode::InvalidScope, refusal.to_string())
+            }
+            OfferError::Refused(refusal @ OfferRefusal::RestrictedPartner { .. }) => {
+                OAuthError::new(ErrorCode::InvalidTarget, refusal.to_string())
+            }
+            OfferError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<EphemeralError> for OAuthError {
     fn from(err: EphemeralError) -> Self {
         crate::telemetry::backend_error("redis");

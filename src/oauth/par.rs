@@ -39,7 +39,7 @@ pub async fn push(
         }
         params.insert("dpop_jkt", jkt);
     }
-    authorize::validate_for(provider, &client, &params).map_err(|e| match e {
+    authorize::validate_for(provider, &client, &params).await.map_err(|e| match e {
         AuthorizeError::Redirect { error, .. } => error,
         AuthorizeError::Page(page) if page.kind == PageErrorKind::InvalidClient => {
             OAuthError::new(ErrorCode::UnauthorizedClient, page.detail)

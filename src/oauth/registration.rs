@@ -286,6 +286,7 @@ async fn spec_from(provider: &Provider, document: &Map<String, Value>) -> Result
     let fallback_name =
         || sector.clone().or_else(|| host_of(redirect_uris.first()?)).unwrap_or_else(|| "Client".into());
     Ok(ClientSpec {
+        client_id: None,
         name: name.unwrap_or_else(fallback_name),
         partner_id: None,
         redirect_uris,

@@ -22,6 +22,7 @@ mod instances;
 mod logout_op;
 mod malformed;
 mod operations;
+mod partners;
 mod passkeys;
 mod request_objects;
 mod rp;

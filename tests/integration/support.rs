@@ -282,7 +282,14 @@ impl TestServer {
     }
 
     pub async fn commune(&self, name: &str) -> String {
-        glc::partners::create_commune(&self.provider.db, name, None, self.provider.now()).await.unwrap().id
+        glc::partners::create_commune(
+            &self.provider.db,
+            glc::partners::PartnerChanges { name: Some(name.to_owned()), ..Default::default() },
+            self.provider.now(),
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// An authorization request URL: the defaults, overridden or extended by `extra`.

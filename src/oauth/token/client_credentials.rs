@@ -41,6 +41,7 @@ pub async fn exchange(
             None => vec![provider.issuer().to_owned()],
         },
     };
+    crate::partners::offer::check(&provider.db, &provider.config.gru, client, &scopes, &audience).await?;
     let (access_token, expires_in) = access_token::issue(
         provider,
         NewAccessToken {

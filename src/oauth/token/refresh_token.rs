@@ -61,6 +61,9 @@ pub async fn exchange(
         }
         None => granted,
     };
+    // The partner's offer, as it is today: a change holds for the next token.
+    let audience = user_token_audience(provider, grant_row.resource.as_deref());
+    crate::partners::offer::check(&provider.db, &provider.config.gru, client, &scopes, &audience).await?;
     let user = user::find(&provider.db, &grant_row.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid)?;
     let sub = subject::for_client(client, &user.id, provider.keys().pairwise_secret());
     let (access_token, expires_in) = access_token::issue(
@@ -68,7 +71,7 @@ pub async fn exchange(
         NewAccessToken {
             client_id: &client.client_id,
             sub: &sub,
-            audience: user_token_audience(provider, grant_row.resource.as_deref()),
+            audience,
             scope: &scopes,
             grant_id: Some(&grant_row.id),
             auth_time: Some(grant_row.auth_time),

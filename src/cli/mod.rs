@@ -17,7 +17,9 @@ use crate::oauth::client_metadata::ClientMetadata;
 use crate::oauth::registration;
 use crate::oauth::scope::Scopes;
 use crate::signing::{KeyAlg, KeySet, SigningAlg};
-use crate::{app, partners, store};
+use crate::{app, store};
+
+mod partners;
 
 #[derive(Debug, Parser)]
 #[command(name = "glc", version, about = "GrandLyon Connect: the Métropole de Lyon's OpenID Connect provider")]
@@ -40,7 +42,7 @@ pub enum Command {
     User(UserCommand),
     /// The Métropole and its communes.
     #[command(subcommand)]
-    Partner(PartnerCommand),
+    Partner(partners::PartnerCommand),
     /// Relying parties (OIDC clients).
     #[command(subcommand)]
     Client(ClientCommand),
@@ -126,25 +128,6 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PartnerCommand {
-    /// Register a commune.
-    Create {
-        #[arg(long)]
-        name: String,
-        /// INSEE commune code (e.g. 69123 for Lyon).
-        #[arg(long)]
-        insee: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// List partners.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client; its secret is printed once.
     Create(Box<ClientCreate>),
@@ -177,6 +160,10 @@ pub enum ClientCommand {
 pub struct ClientCreate {
     #[arg(long)]
     name: String,
+    /// Choose the client id (e.g. `gru-metropole`, for the `[gru]` configuration); random
+    /// otherwise.
+    #[arg(long)]
+    client_id: Option<String>,
     /// Registered redirect URI (repeatable); matched exactly.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
@@ -332,7 +319,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => run_user(cmd, &config, clock.now()).await,
-        Command::Partner(cmd) => run_partner(cmd, &config, clock.now()).await,
+        Command::Partner(cmd) => partners::run(cmd, &config, clock.now()).await,
         Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
         Command::Keys(cmd) => run_keys(cmd, &config, clock.now()),
         Command::RegistrationToken(cmd) => run_registration_token(cmd, &config, clock.now()).await,
@@ -375,25 +362,6 @@ async fn run_user(cmd: UserCommand, config: &Config, now: i64) -> anyhow::Result
     }
 }
 
-async fn run_partner(cmd: PartnerCommand, config: &Config, now: i64) -> anyhow::Result<()> {
-    let db = app::open_database(config).await?;
-    match cmd {
-        PartnerCommand::Create { name, insee, json } => {
-            let p = partners::create_commune(&db, &name, insee.as_deref(), now).await?;
-            output(json, &p, || format!("created partner {} ({})", p.id, p.name))
-        }
-        PartnerCommand::List { json } => {
-            let all = partners::list(&db).await?;
-            output(json, &all, || {
-                all.iter()
-                    .map(|p| format!("{}  {}  {}  {}", p.id, p.name, p.insee_code.as_deref().unwrap_or("-"), p.kind))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-        }
-    }
-}
-
 fn describe_client(c: &client::Client) -> String {
     format!(
         "{}  {}  partner={}  auth={}  redirect_uris={}",
@@ -407,6 +375,7 @@ fn describe_client(c: &client::Client) -> String {
 
 fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
     let mut spec = ClientSpec {
+        client_id: args.client_id,
         name: args.name,
         partner_id: args.partner,
         redirect_uris: args.redirect_uris,
