@@ -55,6 +55,7 @@ pub struct Config {
     pub mail: MailConfig,
     /// The GRU tool: its reserved scopes and its clients (the restricted offer excludes them).
     pub gru: crate::partners::offer::GruConfig,
+    pub consent: ConsentConfig,
     /// "S'identifier avec FranceConnect": off unless this section is present.
     pub franceconnect: Option<FranceConnectConfig>,
     /// FranceConnect+ (eIDAS substantial or high), a second upstream with its own registration:
@@ -124,6 +125,21 @@ fn default_franceconnect_scopes() -> Vec<String> {
     ["given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email", "preferred_username"]
         .map(str::to_owned)
         .to_vec()
+}
+
+/// Consent (how long a decision lasts is `lifetimes.consent`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsentConfig {
+    /// The version of the privacy policy residents consent under: changing it asks every
+    /// resident again, service by service.
+    pub policy_version: String,
+}
+
+impl Default for ConsentConfig {
+    fn default() -> Self {
+        ConsentConfig { policy_version: "2026-11-29".into() }
+    }
 }
 
 /// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in `outbox_dir` (the
@@ -214,6 +230,7 @@ impl Default for Config {
             lifetimes: Lifetimes::default(),
             mail: MailConfig::default(),
             gru: crate::partners::offer::GruConfig::default(),
+            consent: ConsentConfig::default(),
             franceconnect: None,
             franceconnect_plus: None,
         }

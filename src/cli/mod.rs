@@ -148,6 +148,24 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Declare what the client does with one scope's data: its purpose, how long it keeps it,
+    /// and whether the service cannot work without it. Without a declaration a scope the client
+    /// may request carries the data catalogue's purpose. A new purpose asks residents again.
+    Purpose {
+        client_id: String,
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        purpose: String,
+        /// How long the data is kept, in words ("1 an après la fin de la démarche").
+        #[arg(long)]
+        retention: Option<String>,
+        /// The service cannot work without it: residents cannot untick it.
+        #[arg(long)]
+        essential: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Issue a new secret; the old one stops working at once.
     RotateSecret {
         client_id: String,
@@ -445,6 +463,35 @@ async fn run_client(cmd: ClientCommand, config: &Config, now: i64) -> anyhow::Re
                 bail!("no client {client_id}");
             }
             output(json, &serde_json::json!({ "deleted": client_id }), || format!("deleted {client_id}"))
+        }
+        ClientCommand::Purpose { client_id, scope, purpose, retention, essential, json } => {
+            let Some(found) = client::find(&db, &client_id).await? else { bail!("no client {client_id}") };
+            let declared = crate::consent::declare_one(
+                &db,
+                &found,
+                crate::consent::Declaration {
+                    scope,
+                    purpose,
+                    retention: retention.unwrap_or_else(|| crate::consent::DEFAULT_RETENTION.to_owned()),
+                    essential,
+                },
+            )
+            .await?;
+            output(json, &declared, || {
+                declared
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}  {}  ({}){}",
+                            d.scope,
+                            d.purpose,
+                            d.retention,
+                            if d.essential { "  indispensable" } else { "" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
         }
         ClientCommand::RotateSecret { client_id, json } => {
             let Some(secret) = client::rotate_secret(&db, &client_id).await? else {

@@ -7,7 +7,7 @@ use super::password_policy::{self, Weakness};
 use super::user::{self, User};
 use crate::mail::compose::{Template, compose};
 use crate::provider::Provider;
-use crate::store::{StoreError, consents, grants, users};
+use crate::store::{StoreError, grants, users};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -71,7 +71,7 @@ pub async fn change_password(
 /// Everything the provider holds about the resident (GDPR art. 15 and 20), as JSON.
 pub async fn export(provider: &Provider, account: &User) -> Result<Value, AccountError> {
     let grants = grants::list_of_user(&provider.db, &account.id).await?;
-    let consents = consents::list_of_user(&provider.db, &account.id).await?;
+    let consents = crate::store::consent_items::of_user(&provider.db, &account.id).await?;
     let passkeys = crate::store::passkeys::of_user(&provider.db, &account.id).await?;
     let certified = crate::store::federation::certified_of(&provider.db, &account.id).await?;
     let app = crate::store::second_factors::find_totp(&provider.db, &account.id).await?;
@@ -85,7 +85,8 @@ pub async fn export(provider: &Provider, account: &User) -> Result<Value, Accoun
         })).collect::<Vec<_>>(),
         "authenticator_app_since": app.map(|a| a.created_at),
         "consents": consents.iter().map(|c| json!({
-            "client_id": c.client_id, "scopes": c.scopes, "granted_at": c.granted_at, "expires_at": c.expires_at,
+            "client_id": c.client_id, "item": c.item, "granted": c.granted, "purpose": c.purpose,
+            "policy_version": c.policy_version, "decided_at": c.decided_at, "expires_at": c.expires_at,
         })).collect::<Vec<_>>(),
         "grants": grants.iter().map(|g| json!({
             "client_id": g.client_id, "scopes": g.scopes, "created_at": g.created_at, "revoked_at": g.revoked_at,

@@ -176,8 +176,17 @@ async fn check_parameters(
     if !requested.contains(scope::OPENID) {
         return Err(OAuthError::new(ErrorCode::InvalidScope, "scope must include openid"));
     }
-    // Scopes the client may not have are dropped, not refused (RFC 6749 §3.3); the token
+    // A scope carrying data of the catalogue must be one the client declared (with its
+    // purpose); anything else it may not have is dropped (RFC 6749 §3.3), and the token
     // response says which were granted.
+    if let Some(undeclared) =
+        requested.iter().find(|s| crate::consent::catalogue::knows_scope(s) && !client.scopes.contains(s))
+    {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("{undeclared}: this client did not declare it (with its purpose) at registration"),
+        ));
+    }
     let scopes = requested.intersect(&client.scopes);
     let code_challenge = pkce::check_challenge(params.get("code_challenge"), params.get("code_challenge_method"))?;
     if code_challenge.is_none() && client.requires_pkce() {

@@ -147,15 +147,20 @@ pub async fn next_step(
         // OIDC Core §5.5.1.1: an unmet essential acr is a failed authentication.
         return refuse(ErrorCode::AccessDenied, "the requested authentication context cannot be satisfied");
     }
-    let consent_scopes = request.consent_scopes();
-    let remembered = consent::covers(&provider.db, &session.user_id, &client.client_id, &consent_scopes, now).await?;
+    let asked = asked_pieces(provider, client, request).await?;
+    let policy = &provider.config.consent.policy_version;
+    let remembered = consent::covers(&provider.db, &session.user_id, &client.client_id, &asked, policy, now).await?;
     if !consented_here && (!remembered || request.prompt.consent) {
         if request.prompt.none {
             return refuse(ErrorCode::ConsentRequired, "the resident must consent");
         }
         return Ok(Step::Consent);
     }
-    let code = super::code::issue(provider, client, request, session).await?;
+    // Only what the resident granted: a scope none of whose pieces they granted goes.
+    let granted = consent::granted(&provider.db, &session.user_id, &client.client_id, now).await?;
+    let mut request = request.clone();
+    request.scopes = consent::effective_scopes(&request.scopes, &granted);
+    let code = super::code::issue(provider, client, &request, session).await?;
     Ok(Step::Respond(request.target.code(code, issuer)))
 }
 
@@ -268,10 +273,23 @@ impl Authentication<'static> {
     };
 }
 
-/// The resident's answer on the consent page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The pieces of data `request` asks the resident for, with `client`'s declared purposes.
+pub async fn asked_pieces(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+) -> Result<Vec<consent::Asked>, OAuthError> {
+    let declared = consent::declarations(&provider.db, client).await?;
+    let mut scopes = request.consent_scopes();
+    scopes.insert(super::scope::OPENID);
+    Ok(consent::asked(&scopes, &declared))
+}
+
+/// The resident's answer on the consent page: allowed, without the optional pieces they
+/// unticked, or denied.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsentDecision {
-    Allow,
+    Allow { refused: std::collections::BTreeSet<String> },
     Deny,
 }
 
@@ -286,18 +304,25 @@ pub async fn decide_consent(
     decision: ConsentDecision,
 ) -> Result<Option<AuthorizationResponse>, OAuthError> {
     let request = &interaction.request;
-    if decision == ConsentDecision::Deny {
-        let refused = OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request");
-        return Ok(Some(request.target.error(&refused, provider.issuer())));
-    }
-    let scopes = request.consent_scopes();
+    let refused = match decision {
+        ConsentDecision::Deny => {
+            let refused = OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request");
+            return Ok(Some(request.target.error(&refused, provider.issuer())));
+        }
+        ConsentDecision::Allow { refused } => refused,
+    };
+    let asked = asked_pieces(provider, client, request).await?;
     consent::record(
         &provider.db,
         &session.user_id,
         &client.client_id,
-        &scopes,
-        provider.now(),
-        provider.config.lifetimes.consent,
+        &asked,
+        &refused,
+        consent::Terms {
+            policy_version: &provider.config.consent.policy_version,
+            now: provider.now(),
+            lifetime: provider.config.lifetimes.consent,
+        },
     )
     .await?;
     match next_step(provider, client, request, Some(session), interaction.authenticated, true).await? {

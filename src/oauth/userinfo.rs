@@ -74,6 +74,10 @@ async fn claims_for(
     let claims_request: ClaimsRequest = serde_json::from_str(&grant.claims).unwrap_or_default();
     let mut out = claims::values(&user, claims::userinfo_claim_names(&at.scope, &claims_request));
     crate::federation::assurance::add(&provider.db, &user.id, &claims_request.userinfo, &mut out).await?;
+    // Only what the resident grants today: a piece withdrawn since the token was issued is not
+    // released any more.
+    let granted = crate::consent::granted(&provider.db, &user.id, &client.client_id, provider.now()).await?;
+    crate::consent::withhold(&mut out, &granted);
     out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys().pairwise_secret()).into());
     Ok((out, client))
 }

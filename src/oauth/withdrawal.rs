@@ -8,7 +8,7 @@ use super::client;
 use super::error::PageError;
 use super::logout;
 use crate::provider::Provider;
-use crate::store::{consents, grants};
+use crate::store::{consent_items, grants};
 
 /// What a withdrawal ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct Withdrawn {
 }
 
 pub async fn withdraw_consent(provider: &Provider, user_id: &str, client_id: &str) -> Result<Withdrawn, PageError> {
-    let consent = consents::delete(&provider.db, user_id, client_id).await?;
+    let consent = consent_items::delete_of_client(&provider.db, user_id, client_id).await? > 0;
     let grants = grants::revoke_all_of(&provider.db, user_id, client_id, provider.now()).await?;
     if let Some(client) = client::find(&provider.db, client_id).await? {
         logout::end_for_client(provider, user_id, &client).await?;

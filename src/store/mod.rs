@@ -9,8 +9,9 @@
 //! Short-lived state (sessions, codes, interactions, revocation lists) lives in
 //! [`ephemeral`], not here.
 
+pub mod client_purposes;
 pub mod clients;
-pub mod consents;
+pub mod consent_items;
 pub mod ephemeral;
 pub mod ephemeral_redis;
 pub mod federation;

@@ -83,8 +83,11 @@ async fn clients_and_residents_created_by_the_cli_work_on_the_running_server() {
         auth: AuthMethod::ClientSecretPost,
         redirect_uri: "http://127.0.0.1:1/cb".into(),
     };
-    let tokens = server.tokens(&Browser::new(&server), &client, &[("scope", "openid email profile")]).await;
-    assert_eq!(tokens["scope"], "email openid", "scopes the client may not have are dropped");
+    let tokens = server.tokens(&Browser::new(&server), &client, &[("scope", "openid email")]).await;
+    assert_eq!(tokens["scope"], "email openid");
+    // A scope of the data catalogue the client did not declare is refused, not silently dropped.
+    let refused = Browser::new(&server).open(&server.authorize_url(&client, &[("scope", "openid profile")])).await;
+    assert_eq!(refused.callback()["error"], "invalid_scope");
     assert_eq!(crate::support::jwt_header(tokens["id_token"].as_str().unwrap())["alg"], "ES256");
 
     // The secret is stored as a digest only.

@@ -363,7 +363,7 @@ async fn consent_is_remembered_asked_again_when_scopes_grow_and_can_be_refused()
     let page = browser.open(&server.authorize_url(&client, &[("scope", "openid email")])).await;
     let consent = browser.login(&page, "camille@lyon.fr", PASSWORD).await;
     assert!(consent.is_consent_page());
-    assert!(consent.html().contains("Votre adresse électronique"));
+    assert!(consent.html().contains("Adresse électronique"));
     let callback = browser.submit(&consent, &[("decision", "deny")]).await.callback();
     assert_eq!(callback["error"], "access_denied");
     assert_eq!(callback["state"], "st4te");

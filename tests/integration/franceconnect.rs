@@ -119,6 +119,7 @@ async fn service_login(fed: &Federation, index: &str) -> (serde_json::Value, ser
     let fc_page = to_franceconnect(&browser, &login).await;
     let consent = choose(fed, &browser, &fc_page, index).await;
     assert!(consent.is_consent_page(), "{consent:?}");
+    assert!(consent.html().contains("certifiée par FranceConnect"), "the certified pieces say so");
     let callback = browser.submit(&consent, &[("decision", "allow")]).await.callback();
     let (status, tokens) = server.redeem(&client, &callback["code"], &[]).await;
     assert_eq!(status, 200, "{tokens}");

@@ -10,6 +10,7 @@ mod browser_flow;
 mod cli;
 mod client_assertion;
 mod config_op;
+mod consent;
 mod dpop;
 mod dynamic_op;
 mod encryption;

@@ -185,8 +185,7 @@ async fn a_restricted_commune_is_never_granted_the_gru_scopes_and_an_offer_chang
 
     // Bron takes the global offer: granted at once; back to restricted: the next refresh fails.
     set_offer(&server, &bron, Offer::Global).await;
-    let tokens =
-        server.tokens(&Browser::new(&server), &client, &[("scope", "openid offline_access gru:read")]).await;
+    let tokens = server.tokens(&Browser::new(&server), &client, &[("scope", "openid offline_access gru:read")]).await;
     assert_eq!(tokens["scope"], "gru:read offline_access openid");
     set_offer(&server, &bron, Offer::Restricted).await;
     let refresh = tokens["refresh_token"].as_str().unwrap();

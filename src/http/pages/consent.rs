@@ -11,7 +11,7 @@ use super::login::{posted_form, redirect_origin, resume};
 use super::response::{deliver, redirect};
 use super::{current_session, lang_of};
 use crate::http::views::{allow_images_from, csp};
-use crate::http::{AppState, cookies, i18n};
+use crate::http::{AppState, cookies};
 use crate::oauth::error::PageError;
 use crate::oauth::interaction::{self, ConsentDecision};
 use crate::telemetry;
@@ -26,25 +26,17 @@ pub async fn get(
         Ok(found) => found,
         Err(e) => return state.views.error(&e, lang_of(&headers)),
     };
-    match current_session(&state, &jar).await {
-        Ok(Some(_)) => {}
+    let session = match current_session(&state, &jar).await {
+        Ok(Some(session)) => session,
         Ok(None) => return redirect(&format!("/login/{id}")),
         Err(e) => return state.views.error(&e.into(), &interaction.locale),
-    }
-    let t = i18n::texts(&interaction.locale);
-    let scopes: Vec<&str> = interaction
-        .request
-        .consent_scopes()
-        .iter()
-        .filter_map(|s| match s {
-            "profile" => Some(t.scope_profile),
-            "email" => Some(t.scope_email),
-            "address" => Some(t.scope_address),
-            "phone" => Some(t.scope_phone),
-            "offline_access" => Some(t.scope_offline_access),
-            _ => None,
-        })
-        .collect();
+    };
+    let provider = &state.provider;
+    let pieces = match pieces(&state, &client, &interaction, &session.user_id).await {
+        Ok(pieces) => pieces,
+        Err(e) => return state.views.error(&e, &interaction.locale),
+    };
+    let partner = crate::partners::find(&provider.db, &client.partner_id).await.ok().flatten().map(|p| p.name);
     // Claims that identify the resident let partners link them whatever the pairwise `sub`.
     let linkable =
         ["profile", "email", "address", "phone"].iter().any(|s| interaction.request.consent_scopes().contains(s));
@@ -54,7 +46,8 @@ pub async fn get(
         interaction_id => &id,
         csrf => &interaction.csrf,
         client_name => &client.name,
-        scopes => scopes,
+        partner_name => partner,
+        pieces => minijinja::value::Serde(&pieces),
         linkable => linkable,
         logo_uri => logo.as_ref().and(meta.logo_uri.as_deref()),
         policy_uri => meta.policy_uri.as_deref(),
@@ -67,6 +60,41 @@ pub async fn get(
         policy = allow_images_from(policy, logo);
     }
     state.views.page(StatusCode::OK, "consent/consent.html", &interaction.locale, ctx, policy)
+}
+
+/// One piece of data as the consent page lists it.
+#[derive(serde::Serialize)]
+struct PieceView {
+    key: String,
+    label: String,
+    purpose: String,
+    retention: String,
+    essential: bool,
+    /// FranceConnect certified it for this resident.
+    certified: bool,
+}
+
+async fn pieces(
+    state: &AppState,
+    client: &crate::oauth::client::Client,
+    interaction: &interaction::Interaction,
+    user_id: &str,
+) -> Result<Vec<PieceView>, PageError> {
+    let provider = &state.provider;
+    let asked = interaction::asked_pieces(provider, client, &interaction.request).await?;
+    let certified = crate::store::federation::certified_of(&provider.db, user_id).await?.is_some();
+    let english = interaction.locale.starts_with("en");
+    Ok(asked
+        .into_iter()
+        .map(|piece| PieceView {
+            label: if english { piece.label_en } else { piece.label_fr },
+            certified: certified && piece.certifiable,
+            key: piece.key,
+            purpose: piece.purpose,
+            retention: piece.retention,
+            essential: piece.essential,
+        })
+        .collect())
 }
 
 /// The origin of an https (or loopback http) URL, for the page's CSP.
@@ -88,11 +116,23 @@ pub async fn post(
     };
     let lang = interaction.locale.clone();
     let decision = match fields.get("decision") {
-        Some("allow") => ConsentDecision::Allow,
+        Some("allow") => {
+            // The optional pieces left unticked (an unticked box sends nothing).
+            let asked = match interaction::asked_pieces(&state.provider, &client, &interaction.request).await {
+                Ok(asked) => asked,
+                Err(e) => return state.views.error(&e.into(), &lang),
+            };
+            let refused = asked
+                .iter()
+                .filter(|p| !p.essential && fields.get(&format!("grant:{}", p.key)).is_none())
+                .map(|p| p.key.clone())
+                .collect();
+            ConsentDecision::Allow { refused }
+        }
         Some("deny") => ConsentDecision::Deny,
         _ => return state.views.error(&PageError::bad_request("decision must be allow or deny"), &lang),
     };
-    telemetry::consent(if decision == ConsentDecision::Allow { "allow" } else { "deny" });
+    telemetry::consent(if decision == ConsentDecision::Deny { "deny" } else { "allow" });
     let provider = &state.provider;
     let outcome = async {
         match current_session(&state, &jar).await? {

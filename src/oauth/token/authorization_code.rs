@@ -75,6 +75,8 @@ pub async fn exchange(
     let id_token = if code.scopes.contains(OPENID) {
         let mut extra = claims::values(&user, code.claims.id_token.keys());
         crate::federation::assurance::add(&provider.db, &user.id, &code.claims.id_token, &mut extra).await?;
+        let granted = crate::consent::granted(&provider.db, &user.id, &client.client_id, provider.now()).await?;
+        crate::consent::withhold(&mut extra, &granted);
         Some(id_token::issue(
             provider,
             client,

@@ -84,6 +84,8 @@ pub async fn exchange(
         let claims_request: ClaimsRequest = serde_json::from_str(&grant_row.claims).unwrap_or_default();
         let mut extra = claims::values(&user, claims_request.id_token.keys());
         crate::federation::assurance::add(&provider.db, &user.id, &claims_request.id_token, &mut extra).await?;
+        let granted = crate::consent::granted(&provider.db, &user.id, &client.client_id, provider.now()).await?;
+        crate::consent::withhold(&mut extra, &granted);
         Some(id_token::issue(
             provider,
             client,
