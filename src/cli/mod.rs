@@ -182,6 +182,9 @@ pub struct ClientCreate {
     /// otherwise.
     #[arg(long)]
     client_id: Option<String>,
+    /// Where the client receives a Security Event Token when a resident withdraws consent.
+    #[arg(long)]
+    consent_withdrawal_uri: Option<String>,
     /// Registered redirect URI (repeatable); matched exactly.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
@@ -423,6 +426,7 @@ fn client_spec(args: ClientCreate) -> anyhow::Result<(ClientSpec, bool)> {
             id_token_encrypted_response_enc: args.id_token_encryption_enc,
             userinfo_encrypted_response_alg: args.userinfo_encryption,
             userinfo_encrypted_response_enc: args.userinfo_encryption_enc,
+            consent_withdrawal_uri: args.consent_withdrawal_uri,
             ..ClientMetadata::default()
         },
         ..ClientSpec::default()

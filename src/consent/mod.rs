@@ -7,6 +7,7 @@
 //! released only as far as the live decisions go, at every token and userinfo answer.
 
 pub mod catalogue;
+pub mod overview;
 
 use std::collections::BTreeSet;
 

@@ -6,6 +6,19 @@ use crate::identity::password_policy::Weakness;
 
 #[derive(Debug, Serialize)]
 pub struct AccountTexts {
+    pub authorizations_title: &'static str,
+    pub authorizations_link: &'static str,
+    pub authorizations_intro: &'static str,
+    pub authorizations_none: &'static str,
+    pub authorizations_last: &'static str,
+    pub authorizations_never: &'static str,
+    pub authorizations_for: &'static str,
+    pub authorizations_refused: &'static str,
+    pub authorizations_withdraw_piece: &'static str,
+    pub authorizations_withdraw_service: &'static str,
+    pub authorizations_withdraw_partner: &'static str,
+    pub authorizations_withdrawn: &'static str,
+    pub authorizations_until: &'static str,
     pub signup_title: &'static str,
     pub signup_intro: &'static str,
     pub signup_button: &'static str,
@@ -115,6 +128,19 @@ impl AccountTexts {
 }
 
 pub static FR: AccountTexts = AccountTexts {
+    authorizations_title: "Mes autorisations",
+    authorizations_link: "Voir et retirer ce que vous partagez avec les services",
+    authorizations_intro: "Les services des partenaires du guichet numérique qui ont reçu des informations de votre compte, ce que chacun reçoit et pourquoi. Retirer une autorisation arrête le partage aussitôt et prévient le service.",
+    authorizations_none: "Aucun service ne reçoit d’informations de votre compte.",
+    authorizations_last: "Dernière transmission",
+    authorizations_never: "jamais",
+    authorizations_for: "Pour",
+    authorizations_refused: "non partagée",
+    authorizations_withdraw_piece: "Retirer",
+    authorizations_withdraw_service: "Retirer toutes les autorisations de ce service",
+    authorizations_withdraw_partner: "Retirer toutes les autorisations de",
+    authorizations_withdrawn: "Autorisation retirée : le service ne reçoit plus ces informations et en a été prévenu.",
+    authorizations_until: "jusqu’au",
     signup_title: "Créer votre compte",
     signup_intro: "Un seul compte pour les services de la Métropole de Lyon et de ses communes.",
     signup_button: "Créer mon compte",
@@ -211,6 +237,19 @@ pub static FR: AccountTexts = AccountTexts {
 };
 
 pub static EN: AccountTexts = AccountTexts {
+    authorizations_title: "My authorisations",
+    authorizations_link: "See and withdraw what you share with services",
+    authorizations_intro: "The partners' services that received information from your account, what each receives and why. Withdrawing an authorisation stops the sharing at once and tells the service.",
+    authorizations_none: "No service receives information from your account.",
+    authorizations_last: "Last shared",
+    authorizations_never: "never",
+    authorizations_for: "For",
+    authorizations_refused: "not shared",
+    authorizations_withdraw_piece: "Withdraw",
+    authorizations_withdraw_service: "Withdraw every authorisation of this service",
+    authorizations_withdraw_partner: "Withdraw every authorisation of",
+    authorizations_withdrawn: "Authorisation withdrawn: the service no longer receives this information and has been told.",
+    authorizations_until: "until",
     signup_title: "Create your account",
     signup_intro: "One account for the services of the Métropole de Lyon and its communes.",
     signup_button: "Create my account",

@@ -19,8 +19,8 @@ use super::client_address;
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
 use super::pages::{
-    account, account_home, account_passkeys, consent, franceconnect, franceconnect_reconcile, lang_of, login, logout,
-    passkey_login, public, second_factor,
+    account, account_authorizations, account_home, account_passkeys, consent, franceconnect, franceconnect_reconcile,
+    lang_of, login, logout, passkey_login, public, second_factor,
 };
 use crate::oauth::discovery::paths;
 
@@ -70,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/account/signed-out", get(account_home::signed_out))
         .route("/account/sessions/end", post(account_home::end_session))
         .route("/account/export", get(account_home::export))
+        .route("/account/authorizations", get(account_authorizations::get))
+        .route("/account/authorizations/withdraw", post(account_authorizations::withdraw))
         .route("/account/delete", post(account_home::delete))
         .route("/account/profile", post(account_home::update_profile))
         .route("/account/email", post(account_home::change_email))

@@ -65,6 +65,7 @@ impl Views {
         template!(env, "account/message.html");
         template!(env, "account/login.html");
         template!(env, "account/home.html");
+        template!(env, "account/authorizations.html");
         template!(env, "account/second_factor.html");
         template!(env, "account/passkey_form.html");
         template!(env, "federation/button.html");
@@ -88,6 +89,7 @@ impl Views {
             "account/message.html",
             "account/login.html",
             "account/home.html",
+            "account/authorizations.html",
             "account/second_factor.html",
             "federation/error.html",
             "federation/reconcile.html",

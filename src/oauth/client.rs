@@ -419,6 +419,9 @@ pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     if let Some(uri) = &spec.frontchannel_logout_uri {
         check_web_uri(uri).map_err(|e| invalid(format!("front-channel logout URI {uri}: {e}")))?;
     }
+    if let Some(uri) = &spec.metadata.consent_withdrawal_uri {
+        check_web_uri(uri).map_err(|e| invalid(format!("consent withdrawal URI {uri}: {e}")))?;
+    }
     for resource in &spec.resources {
         check_resource(resource).map_err(|e| invalid(format!("resource {resource}: {e}")))?;
     }

@@ -44,6 +44,10 @@ pub struct ClientMetadata {
     /// the token endpoint); its refresh tokens are then not rotated (FAPI 2.0 §5.3.2.1).
     #[serde(skip_serializing_if = "is_false")]
     pub dpop_bound_access_tokens: bool,
+    /// Where the client receives a Security Event Token (RFC 8417, pushed as RFC 8935 says)
+    /// when a resident withdraws consent to it (`oauth::consent_event`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_withdrawal_uri: Option<String>,
     /// OIDC Registration §2: `web` (the default) or `native`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application_type: Option<String>,

@@ -13,6 +13,7 @@ pub mod client_auth;
 pub mod client_jwks;
 pub mod client_metadata;
 pub mod code;
+pub mod consent_event;
 pub mod discovery;
 pub mod dpop;
 pub mod encryption;

@@ -323,6 +323,7 @@ async fn spec_from(provider: &Provider, document: &Map<String, Value>) -> Result
             id_token_encrypted_response_enc: f.string("id_token_encrypted_response_enc")?,
             userinfo_encrypted_response_alg: f.string("userinfo_encrypted_response_alg")?,
             userinfo_encrypted_response_enc: f.string("userinfo_encrypted_response_enc")?,
+            consent_withdrawal_uri: f.string("consent_withdrawal_uri")?,
         },
     })
 }

@@ -56,6 +56,8 @@ await page.goto(`${base}/password/forgot`);
 await audit('forgot');
 await page.goto(`${base}/account`);
 await audit('account');
+await page.goto(`${base}/account/authorizations`);
+await audit('authorizations');
 await page.goto(`${base}/accessibilite`);
 await audit('accessibility_statement');
 

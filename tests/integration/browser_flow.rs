@@ -62,3 +62,53 @@ async fn a_resident_signs_up_adds_a_passkey_and_an_app_and_resets_the_password_i
     let mails = server.mails_to(email);
     assert!(mails.iter().any(|m| m.body.contains("« Ordinateur du salon »")), "the new passkey was mailed about");
 }
+
+/// The consent page and "Mes autorisations" with the keyboard only, in French, including a
+/// withdrawal (`tests/browser/consent.mjs`); then what the provider holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_unticks_a_piece_and_withdraws_another_with_the_keyboard_in_chromium() {
+    install_tools();
+    let server = TestServer::start_on_localhost().await;
+    let user = server.resident("camille@lyon.fr").await;
+    // The service's callback, somewhere Chromium may go (it refuses port 1).
+    let service = crate::support::Receiver::start("/callback").await;
+    let client = server
+        .register(glc::oauth::client::ClientSpec {
+            redirect_uris: vec![service.url.clone()],
+            ..TestServer::web_spec("Portail")
+        })
+        .await;
+    let config = serde_json::json!({
+        "base": server.base,
+        "authorize": server.authorize_url(&client, &[("scope", "openid profile email")]),
+        "email": "camille@lyon.fr",
+        "password": crate::support::PASSWORD,
+    });
+    let run = tokio::process::Command::new("node")
+        .arg(browser_tools().join("consent.mjs"))
+        .arg(config.to_string())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), run)
+        .await
+        .expect("the consent journey did not finish")
+        .expect("node is needed for the consent journey");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "consent journey failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let steps: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(steps["consent_page"].as_str().unwrap().starts_with("Autoriser le partage"), "{steps}");
+    assert_eq!(steps["consent_lang"], "fr");
+    assert_eq!(steps["email_unticked"], true);
+    assert!(steps["back_at_service"].as_str().unwrap().contains("code="), "{steps}");
+    assert!(steps["authorizations_page"].as_str().unwrap().starts_with("Mes autorisations"));
+    assert_eq!(steps["email_shown_refused"], true, "the unticked address is shown as not shared");
+    assert!(steps["withdrawn_notice"].as_str().unwrap().contains("Autorisation retirée"), "{steps}");
+
+    // The first piece with a button (the list is in key order): the birthdate.
+    assert_eq!(steps["withdrawn_piece"], "birthdate", "{steps}");
+    let decisions = glc::store::consent_items::of_user(&server.provider.db, &user.id).await.unwrap();
+    let decided = |item: &str| decisions.iter().find(|d| d.item == item).unwrap().granted;
+    assert!(!decided("email"), "unticked on the consent page");
+    assert!(!decided("birthdate"), "withdrawn on Mes autorisations");
+    assert!(decided("given_name"), "the rest stays granted");
+}

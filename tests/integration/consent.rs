@@ -143,3 +143,102 @@ async fn a_client_declares_only_what_it_may_request() {
     let refused = Browser::new(&server).open(&server.authorize_url(&client, &[("scope", "openid phone")])).await;
     assert_eq!(refused.callback()["error"], "invalid_scope");
 }
+
+/// Camille authorizes `client` (everything asked) and gets its tokens.
+async fn authorized(server: &TestServer, client: &TestClient) -> serde_json::Value {
+    server.tokens(&Browser::new(server), client, &[("scope", "openid profile email offline_access")]).await
+}
+
+#[tokio::test]
+async fn mes_autorisations_shows_each_service_and_withdraws_a_piece_a_service_or_a_partner() {
+    let server = TestServer::start().await;
+    server.resident("camille@lyon.fr").await;
+    let events = crate::support::Receiver::start("/consent-events").await;
+    let bron = server.commune("Bron").await;
+    let lyon = server.commune("Lyon").await;
+    let service = |name: &str, partner: &str| ClientSpec {
+        partner_id: Some(partner.to_owned()),
+        metadata: glc::oauth::client_metadata::ClientMetadata {
+            consent_withdrawal_uri: Some(events.url.clone()),
+            ..Default::default()
+        },
+        ..TestServer::web_spec(name)
+    };
+    let canteen = server.register(service("Cantine", &bron)).await;
+    let library = server.register(service("Médiathèque", &bron)).await;
+    let museum = server.register(service("Musées de Lyon", &lyon)).await;
+    let canteen_tokens = authorized(&server, &canteen).await;
+    authorized(&server, &library).await;
+    authorized(&server, &museum).await;
+
+    let browser = Browser::new(&server);
+    let home = browser.open(&server.url("/account")).await;
+    let home =
+        browser.submit_to(&home, "/account/login", &[("email", "camille@lyon.fr"), ("password", PASSWORD)]).await;
+    assert!(home.html().contains("/account/authorizations"), "linked from the account page");
+    let page = browser.open(&server.url("/account/authorizations")).await;
+    let html = page.html();
+    for text in
+        ["Mes autorisations", "Bron", "Lyon", "Cantine", "Médiathèque", "Musées de Lyon", "Adresse électronique"]
+    {
+        assert!(html.contains(text), "{text}: {html}");
+    }
+    assert!(html.contains("Vous contacter au sujet de vos démarches"), "each piece's purpose");
+
+    // One piece: the canteen loses the email address, its tokens stop, and it is told.
+    let done = browser
+        .submit_to(&page, "/account/authorizations/withdraw", &[("client", &canteen.id), ("item", "email")])
+        .await;
+    assert!(done.html().contains("Autorisation retirée"), "{done:?}");
+    let refresh = canteen_tokens["refresh_token"].as_str().unwrap();
+    let (status, body) =
+        server.post_as("/token", &canteen, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(server.userinfo(canteen_tokens["access_token"].as_str().unwrap()).await.0, 401);
+    let set = wait_for_event(&events).await;
+    let header = crate::support::jwt_header(&set);
+    assert_eq!(header["typ"], "secevent+jwt", "a token of its own kind");
+    server.provider.keys().verify(&set).expect("signed with our published key");
+    let claims = jwt_claims(&set);
+    assert_eq!(claims["aud"], canteen.id.as_str());
+    let event = &claims["events"][glc::oauth::consent_event::CONSENT_WITHDRAWN];
+    assert_eq!(event["items"], serde_json::json!(["email"]), "{claims}");
+    assert_eq!(claims["sub_id"]["format"], "iss_sub");
+    // The canteen asks again: the address stays refused, the rest is remembered.
+    let tokens = authorized(&server, &canteen).await;
+    assert_eq!(tokens["scope"], "offline_access openid profile");
+
+    // One service: the media library's decisions go.
+    let page = browser.open(&server.url("/account/authorizations")).await;
+    let service_form = [("client", library.id.as_str())];
+    let withdrawn = withdraw_without_item(&server, &browser, &page, &service_form).await;
+    assert!(!withdrawn.html().contains("Médiathèque"), "{withdrawn:?}");
+    // One partner: every Bron service goes, Lyon's stays.
+    let withdrawn = withdraw_without_item(&server, &browser, &withdrawn, &[("partner", bron.as_str())]).await;
+    assert!(!withdrawn.html().contains("Cantine") && withdrawn.html().contains("Musées de Lyon"), "{withdrawn:?}");
+}
+
+/// Posts a withdrawal form with exactly `fields` (and the CSRF token of `page`).
+async fn withdraw_without_item(
+    server: &TestServer,
+    browser: &Browser,
+    page: &Landing,
+    fields: &[(&str, &str)],
+) -> Landing {
+    let (_, form) = crate::support::parse_form(page.html());
+    let mut posted: Vec<(&str, &str)> = vec![("csrf", form["csrf"].as_str())];
+    posted.extend_from_slice(fields);
+    browser.post_form(&server.url("/account/authorizations/withdraw"), &posted).await;
+    browser.open(&server.url("/account/authorizations")).await
+}
+
+async fn wait_for_event(events: &crate::support::Receiver) -> String {
+    for _ in 0..100 {
+        if let Some((method, _, body)) = events.hits().into_iter().next() {
+            assert_eq!(method, "POST");
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no consent withdrawal event")
+}

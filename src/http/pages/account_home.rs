@@ -26,7 +26,7 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
 
-fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "account page failed");
     state.views.error(&OAuthError::server_error().into(), lang)
 }
@@ -147,7 +147,7 @@ struct PasskeyLine {
 }
 
 /// `28/11/2026 18:30` (UTC) for a session's start or a passkey's use.
-fn since(unix: i64) -> String {
+pub(super) fn since(unix: i64) -> String {
     let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]");
     time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
@@ -188,7 +188,10 @@ pub(super) async fn sign_in_page(
 }
 
 /// The signed-in resident of this browser.
-async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(session::Session, User)>, OAuthError> {
+pub(super) async fn signed_in(
+    state: &AppState,
+    jar: &CookieJar,
+) -> Result<Option<(session::Session, User)>, OAuthError> {
     let Some(session) = current_session(state, jar).await? else { return Ok(None) };
     Ok(account::of_session(&state.provider, &session.user_id).await?.map(|user| (session, user)))
 }

@@ -1,6 +1,7 @@
 //! Pages a person sees: login, consent, the form-post response, errors.
 
 pub mod account;
+pub mod account_authorizations;
 pub mod account_home;
 pub mod account_passkeys;
 pub mod consent;
