@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod overview;
+pub mod receipt;
 
 use std::collections::BTreeSet;
 

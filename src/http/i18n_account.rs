@@ -6,6 +6,7 @@ use crate::identity::password_policy::Weakness;
 
 #[derive(Debug, Serialize)]
 pub struct AccountTexts {
+    pub receipts_link: &'static str,
     pub authorizations_title: &'static str,
     pub authorizations_link: &'static str,
     pub authorizations_intro: &'static str,
@@ -128,6 +129,7 @@ impl AccountTexts {
 }
 
 pub static FR: AccountTexts = AccountTexts {
+    receipts_link: "Télécharger mes reçus de consentement (signés, vérifiables par chaque partenaire)",
     authorizations_title: "Mes autorisations",
     authorizations_link: "Voir et retirer ce que vous partagez avec les services",
     authorizations_intro: "Les services des partenaires du guichet numérique qui ont reçu des informations de votre compte, ce que chacun reçoit et pourquoi. Retirer une autorisation arrête le partage aussitôt et prévient le service.",
@@ -237,6 +239,7 @@ pub static FR: AccountTexts = AccountTexts {
 };
 
 pub static EN: AccountTexts = AccountTexts {
+    receipts_link: "Download my consent receipts (signed, verifiable by every partner)",
     authorizations_title: "My authorisations",
     authorizations_link: "See and withdraw what you share with services",
     authorizations_intro: "The partners' services that received information from your account, what each receives and why. Withdrawing an authorisation stops the sharing at once and tells the service.",

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/export", get(account_home::export))
         .route("/account/authorizations", get(account_authorizations::get))
         .route("/account/authorizations/withdraw", post(account_authorizations::withdraw))
+        .route("/account/receipts", get(account_authorizations::receipts))
         .route("/account/delete", post(account_home::delete))
         .route("/account/profile", post(account_home::update_profile))
         .route("/account/email", post(account_home::change_email))

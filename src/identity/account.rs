@@ -72,6 +72,7 @@ pub async fn change_password(
 pub async fn export(provider: &Provider, account: &User) -> Result<Value, AccountError> {
     let grants = grants::list_of_user(&provider.db, &account.id).await?;
     let consents = crate::store::consent_items::of_user(&provider.db, &account.id).await?;
+    let receipts = crate::store::consent_receipts::of_user(&provider.db, &account.id).await?;
     let passkeys = crate::store::passkeys::of_user(&provider.db, &account.id).await?;
     let certified = crate::store::federation::certified_of(&provider.db, &account.id).await?;
     let app = crate::store::second_factors::find_totp(&provider.db, &account.id).await?;
@@ -84,6 +85,7 @@ pub async fn export(provider: &Provider, account: &User) -> Result<Value, Accoun
             "name": p.name, "created_at": p.created_at, "last_used_at": p.last_used_at,
         })).collect::<Vec<_>>(),
         "authenticator_app_since": app.map(|a| a.created_at),
+        "consent_receipts": receipts,
         "consents": consents.iter().map(|c| json!({
             "client_id": c.client_id, "item": c.item, "granted": c.granted, "purpose": c.purpose,
             "policy_version": c.policy_version, "decided_at": c.decided_at, "expires_at": c.expires_at,
@@ -96,8 +98,14 @@ pub async fn export(provider: &Provider, account: &User) -> Result<Value, Accoun
 }
 
 /// Deletes the account after checking its password (the caller has ended its sessions).
-pub async fn delete(provider: &Provider, account: &User, password: &str) -> Result<(), AccountError> {
-    confirm_password(provider, account, password).await?;
+/// Checks the password of a deletion (nothing is done before it is right).
+pub async fn confirm_deletion(provider: &Provider, account: &User, password: &str) -> Result<(), AccountError> {
+    confirm_password(provider, account, password).await
+}
+
+/// Deletes the account and what hangs on it (the services were told before: see the account
+/// page's handler); the law keeps nothing of it here.
+pub async fn delete_confirmed(provider: &Provider, account: &User) -> Result<(), AccountError> {
     users::delete(&provider.db, &account.id).await?;
     tracing::info!(user_id = %account.id, "account deleted by its owner");
     Ok(())

@@ -312,7 +312,7 @@ pub async fn decide_consent(
         ConsentDecision::Allow { refused } => refused,
     };
     let asked = asked_pieces(provider, client, request).await?;
-    consent::record(
+    let decided = consent::record(
         &provider.db,
         &session.user_id,
         &client.client_id,
@@ -325,6 +325,7 @@ pub async fn decide_consent(
         },
     )
     .await?;
+    consent::receipt::issue(provider, client, &decided, consent::receipt::Kind::Given).await;
     match next_step(provider, client, request, Some(session), interaction.authenticated, true).await? {
         Step::Respond(response) => Ok(Some(response)),
         // Consent was just given: only a vanished session can lead back to login.

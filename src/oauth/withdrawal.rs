@@ -12,6 +12,7 @@ use super::client::{self, Client};
 use super::consent_event::{self, Withdrawal};
 use super::error::PageError;
 use super::logout;
+use crate::consent::receipt;
 use crate::provider::Provider;
 use crate::store::consent_items::{self, ConsentItemRow};
 use crate::store::grants;
@@ -33,9 +34,13 @@ async fn stop_sharing(provider: &Provider, user_id: &str, client: &Client, items
 
 /// Withdraws everything the resident consented to `client_id`.
 pub async fn withdraw_consent(provider: &Provider, user_id: &str, client_id: &str) -> Result<Withdrawn, PageError> {
+    let decisions = consent_items::of_client(&provider.db, user_id, client_id).await?;
     let consent = consent_items::delete_of_client(&provider.db, user_id, client_id).await? > 0;
     let grants = match client::find(&provider.db, client_id).await? {
-        Some(client) => stop_sharing(provider, user_id, &client, &[]).await?,
+        Some(client) => {
+            receipt::issue(provider, &client, &decisions, receipt::Kind::Withdrawn).await;
+            stop_sharing(provider, user_id, &client, &[]).await?
+        }
         None => 0,
     };
     tracing::info!(%client_id, grants, "consent withdrawn");
@@ -67,10 +72,26 @@ pub async fn withdraw_piece(
         return withdraw_consent(provider, user_id, client_id).await;
     }
     let refused = ConsentItemRow { granted: false, decided_at: provider.now(), ..decision };
-    consent_items::upsert_all(&provider.db, &[refused]).await?;
+    consent_items::upsert_all(&provider.db, std::slice::from_ref(&refused)).await?;
+    receipt::issue(provider, &client, &[refused], receipt::Kind::Withdrawn).await;
     let grants = stop_sharing(provider, user_id, &client, &[item.to_owned()]).await?;
     tracing::info!(%client_id, %item, grants, "consent to one piece withdrawn");
     Ok(Withdrawn { consent: true, grants })
+}
+
+/// Withdraws everything from every service the resident shared with or authorized (before
+/// their account is deleted).
+pub async fn withdraw_all(provider: &Provider, user_id: &str) -> Result<Withdrawn, PageError> {
+    let mut clients: std::collections::BTreeSet<String> =
+        consent_items::of_user(&provider.db, user_id).await?.into_iter().map(|d| d.client_id).collect();
+    clients.extend(grants::list_of_user(&provider.db, user_id).await?.into_iter().map(|g| g.client_id));
+    let mut total = Withdrawn { consent: false, grants: 0 };
+    for client_id in clients {
+        let withdrawn = withdraw_consent(provider, user_id, &client_id).await?;
+        total.consent |= withdrawn.consent;
+        total.grants += withdrawn.grants;
+    }
+    Ok(total)
 }
 
 /// Withdraws everything the resident consented to any service of `partner_id`.

@@ -12,6 +12,7 @@
 pub mod client_purposes;
 pub mod clients;
 pub mod consent_items;
+pub mod consent_receipts;
 pub mod ephemeral;
 pub mod ephemeral_redis;
 pub mod federation;

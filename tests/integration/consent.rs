@@ -242,3 +242,53 @@ async fn wait_for_event(events: &crate::support::Receiver) -> String {
     }
     panic!("no consent withdrawal event")
 }
+
+#[tokio::test]
+async fn receipts_are_signed_typed_and_verifiable_and_deleting_the_account_tells_every_service() {
+    let server = TestServer::start().await;
+    let camille = server.resident("camille@lyon.fr").await;
+    let events = crate::support::Receiver::start("/consent-events").await;
+    let bron = server.commune("Bron").await;
+    let client = server
+        .register(ClientSpec {
+            partner_id: Some(bron),
+            metadata: glc::oauth::client_metadata::ClientMetadata {
+                consent_withdrawal_uri: Some(events.url.clone()),
+                ..Default::default()
+            },
+            ..TestServer::web_spec("Cantine")
+        })
+        .await;
+    authorized(&server, &client).await;
+
+    let browser = Browser::new(&server);
+    let home = browser.open(&server.url("/account")).await;
+    let home =
+        browser.submit_to(&home, "/account/login", &[("email", "camille@lyon.fr"), ("password", PASSWORD)]).await;
+    let response = browser.fetch(&server.url("/account/receipts")).await;
+    assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let receipts: serde_json::Value = response.json().await.unwrap();
+    let receipt = &receipts["receipts"][0];
+    assert_eq!(receipt["kind"], "given");
+    let jwt = receipt["jwt"].as_str().unwrap();
+    assert_eq!(crate::support::jwt_header(jwt)["typ"], "consent-receipt+jwt");
+    // Any partner verifies it with our published keys.
+    let jwks = reqwest::get(server.url("/jwks")).await.unwrap().text().await.unwrap();
+    let verified = glc::signing::client_keys::verify_with_jwks(jwt, &jwks).expect("verifies against our JWKS");
+    let claims = serde_json::Value::Object(verified.claims);
+    assert_eq!(claims["version"], "KI-CR-v1.1.0");
+    assert_eq!(claims["jurisdiction"], "FR");
+    assert_eq!(claims["piiControllers"][0]["piiController"], "Bron");
+    assert_eq!(claims["services"][0]["service"], "Cantine");
+    let categories = claims["services"][0]["purposes"].to_string();
+    assert!(categories.contains("Adresse électronique") && categories.contains("Prénom(s)"), "{claims}");
+    assert_eq!(claims["glc"]["policy_version"], server.provider.config.consent.policy_version.as_str());
+
+    // Deleting the account withdraws everything, and the service is told before it goes.
+    let deleted = browser.submit_to(&home, "/account/delete", &[("password", PASSWORD)]).await;
+    assert_eq!(deleted.status(), 200, "{deleted:?}");
+    let set = wait_for_event(&events).await;
+    let event = &jwt_claims(&set)["events"][glc::oauth::consent_event::CONSENT_WITHDRAWN];
+    assert_eq!(event["scope"], "all");
+    assert!(glc::store::users::find_by_id(&server.provider.db, &camille.id).await.unwrap().is_none());
+}

@@ -529,6 +529,11 @@ impl Browser {
         self.follow(response).await
     }
 
+    /// The raw response to a GET with this browser's cookies (a download, say).
+    pub async fn fetch(&self, url: &str) -> reqwest::Response {
+        self.http.get(url).send().await.unwrap()
+    }
+
     /// Follows redirects within the provider; stops at a page or at a redirect leaving it.
     pub async fn follow(&self, mut response: reqwest::Response) -> Landing {
         loop {

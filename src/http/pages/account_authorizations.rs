@@ -92,6 +92,28 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
     (jar, state.views.page(StatusCode::OK, "account/authorizations.html", lang, ctx, csp(None, None))).into_response()
 }
 
+/// `GET /account/receipts`: every consent receipt of the resident, as a JSON file.
+pub async fn receipts(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
+    let lang = lang_of(&headers);
+    let account = match signed_in(&state, &jar).await {
+        Ok(Some((_, account))) => account,
+        Ok(None) => return redirect("/account"),
+        Err(e) => return state.views.error(&e.into(), lang),
+    };
+    match crate::store::consent_receipts::of_user(&state.provider.db, &account.id).await {
+        Ok(receipts) => {
+            let body = serde_json::json!({ "receipts": receipts }).to_string();
+            let headers = [
+                (axum::http::header::CONTENT_TYPE, "application/json"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"recus-de-consentement.json\""),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ];
+            (headers, body).into_response()
+        }
+        Err(e) => internal(&state, lang, e),
+    }
+}
+
 /// `POST /account/authorizations/withdraw`: `client` and `item` (one piece), `client` alone (one
 /// service), or `partner` (every service of one partner).
 pub async fn withdraw(State(state): State<AppState>, form: AccountForm) -> Response {

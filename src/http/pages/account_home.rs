@@ -406,8 +406,8 @@ pub async fn delete(State(state): State<AppState>, form: AccountForm) -> Respons
     let a = i18n_account::texts(lang);
     let provider = &state.provider;
     let password = fields.get("password").unwrap_or_default();
-    // The password first: sessions end only for a confirmed deletion.
-    match account::delete(provider, &account, password).await {
+    // The password first: nothing happens for an unconfirmed deletion.
+    match account::confirm_deletion(provider, &account, password).await {
         Ok(()) => {}
         Err(AccountError::WrongPassword) => {
             let feedback = Feedback { error: Some(a.wrong_password), field: "delete_password", ..Feedback::default() };
@@ -415,8 +415,16 @@ pub async fn delete(State(state): State<AppState>, form: AccountForm) -> Respons
         }
         Err(e) => return internal(&state, lang, e),
     }
+    // Every service is told (consent withdrawn, grants revoked, sessions ended), then the
+    // account goes.
+    if let Err(e) = crate::oauth::withdrawal::withdraw_all(provider, &account.id).await {
+        return state.views.error(&e, lang);
+    }
     if let Err(e) = crate::oauth::logout::end_all_sessions(provider, &account.id).await {
         return state.views.error(&e, lang);
+    }
+    if let Err(e) = account::delete_confirmed(provider, &account).await {
+        return internal(&state, lang, e);
     }
     let jar = jar.add(cookies::removal(cookies::SESSION, provider.config.is_https()));
     let ctx = context! { title => a.delete_title, text => a.deleted_text };
