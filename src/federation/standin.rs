@@ -521,24 +521,20 @@ fn released_claims(identity: &TestIdentity, scopes: &[String]) -> Map<String, Va
     if wants("preferred_username", &["profile"]) && !identity.preferred_username.is_empty() {
         claims.insert("preferred_username".into(), identity.preferred_username.into());
     }
-    // FranceConnect+: the identity as the RNIPP has it, for reconciliation.
-    if wants("rnipp_given_name", &["rnipp_identite_pivot"]) {
-        claims.insert("rnipp_given_name".into(), identity.given_name.into());
-    }
-    if wants("rnipp_family_name", &["rnipp_identite_pivot"]) {
-        claims.insert("rnipp_family_name".into(), identity.family_name.into());
-    }
-    if wants("rnipp_birthdate", &["rnipp_identite_pivot"]) {
-        claims.insert("rnipp_birthdate".into(), identity.birthdate.into());
-    }
-    if wants("rnipp_gender", &["rnipp_identite_pivot"]) {
-        claims.insert("rnipp_gender".into(), identity.gender.into());
-    }
-    if wants("rnipp_birthplace", &["rnipp_identite_pivot"]) {
-        claims.insert("rnipp_birthplace".into(), identity.birthplace.into());
-    }
-    if wants("rnipp_birthcountry", &["rnipp_identite_pivot"]) {
-        claims.insert("rnipp_birthcountry".into(), identity.birthcountry.into());
+    // FranceConnect+: the identity as the RNIPP has it, for reconciliation (the test identities
+    // are the same in both).
+    let rnipp = [
+        ("rnipp_given_name", identity.given_name),
+        ("rnipp_family_name", identity.family_name),
+        ("rnipp_birthdate", identity.birthdate),
+        ("rnipp_gender", identity.gender),
+        ("rnipp_birthplace", identity.birthplace),
+        ("rnipp_birthcountry", identity.birthcountry),
+    ];
+    for (name, value) in rnipp {
+        if wants(name, &["rnipp_identite_pivot"]) {
+            claims.insert(name.into(), value.into());
+        }
     }
     claims
 }

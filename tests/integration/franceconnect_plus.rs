@@ -142,9 +142,7 @@ async fn the_franceconnect_plus_level_vouches_for_ten_minutes_then_asks_again() 
     let server = &fed.server;
     let client = server.web_client().await;
     let browser = Browser::new(server);
-    let login = browser.open(&server.authorize_url(&client, &[("acr_values", "eidas2")])).await;
-    let fc_page = to_franceconnect_plus(&fed, &browser, &login).await;
-    let landing = choose_plus(&fed, &browser, &fc_page, "0").await;
+    let landing = plus_login(&fed, &browser, &client, "0").await;
     finish(&fed, &browser, &client, landing).await;
     // Within 10 minutes, the session is enough.
     server.clock.advance(9 * 60);
@@ -166,9 +164,7 @@ async fn logging_out_of_a_franceconnect_plus_session_ends_it_at_franceconnect_pl
     let server = &fed.server;
     let client = server.web_client().await;
     let browser = Browser::new(server);
-    let login = browser.open(&server.authorize_url(&client, &[("acr_values", "eidas2")])).await;
-    let fc_page = to_franceconnect_plus(&fed, &browser, &login).await;
-    let landing = choose_plus(&fed, &browser, &fc_page, "0").await;
+    let landing = plus_login(&fed, &browser, &client, "0").await;
     let (_, hint) = finish(&fed, &browser, &client, landing).await;
     let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs([("id_token_hint", hint)]).finish();
     let Landing::Redirect(to_fc) = browser.open(&server.url(&format!("/end_session?{query}"))).await else {
