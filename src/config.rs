@@ -56,6 +56,7 @@ pub struct Config {
     /// The GRU tool: its reserved scopes and its clients (the restricted offer excludes them).
     pub gru: crate::partners::offer::GruConfig,
     pub consent: ConsentConfig,
+    pub inactivity: InactivityConfig,
     /// "S'identifier avec FranceConnect": off unless this section is present.
     pub franceconnect: Option<FranceConnectConfig>,
     /// FranceConnect+ (eIDAS substantial or high), a second upstream with its own registration:
@@ -139,6 +140,22 @@ pub struct ConsentConfig {
 impl Default for ConsentConfig {
     fn default() -> Self {
         ConsentConfig { policy_version: "2026-11-29".into() }
+    }
+}
+
+/// Inactive accounts: warned, then deleted (`glc purge-inactive-accounts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InactivityConfig {
+    /// Days without a sign-in before the warning (3 years, the CNIL's usual yardstick).
+    pub warn_after_days: i64,
+    /// Days between the warning and the deletion, for the resident to sign in and keep it.
+    pub delete_after_notice_days: i64,
+}
+
+impl Default for InactivityConfig {
+    fn default() -> Self {
+        InactivityConfig { warn_after_days: 1095, delete_after_notice_days: 30 }
     }
 }
 
@@ -231,6 +248,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             gru: crate::partners::offer::GruConfig::default(),
             consent: ConsentConfig::default(),
+            inactivity: InactivityConfig::default(),
             franceconnect: None,
             franceconnect_plus: None,
         }

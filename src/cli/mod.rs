@@ -40,6 +40,13 @@ pub enum Command {
     /// Residents' accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Warn the accounts unused for `inactivity.warn_after_days`, and delete those warned
+    /// `inactivity.delete_after_notice_days` ago and unused since (their services told first).
+    /// Meant to run daily.
+    PurgeInactiveAccounts {
+        #[arg(long)]
+        json: bool,
+    },
     /// The Métropole and its communes.
     #[command(subcommand)]
     Partner(partners::PartnerCommand),
@@ -339,6 +346,11 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("migrations applied ({})", db.engine());
             Ok(())
         }
+        Command::PurgeInactiveAccounts { json } => {
+            let provider = app::build_provider(config, clock).await?;
+            let purged = purge_inactive(&provider).await?;
+            output(json, &purged, || format!("warned {}, deleted {}", purged.warned, purged.deleted))
+        }
         Command::User(cmd) => run_user(cmd, &config, clock.now()).await,
         Command::Partner(cmd) => partners::run(cmd, &config, clock.now()).await,
         Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
@@ -355,6 +367,28 @@ fn describe_user(u: &User) -> String {
         u.full_name().unwrap_or_default(),
         if u.disabled { "  (disabled)" } else { "" }
     )
+}
+
+#[derive(Debug, Serialize)]
+pub struct Purged {
+    pub warned: usize,
+    pub deleted: usize,
+}
+
+/// One run of the inactive-account purge: warnings, then deletions, each service told first.
+pub async fn purge_inactive(provider: &crate::provider::Provider) -> anyhow::Result<Purged> {
+    let now = provider.now();
+    let warned = crate::identity::inactivity::warn(provider, now).await?;
+    let mut deleted = 0;
+    for user_id in crate::identity::inactivity::due_for_deletion(provider, now).await? {
+        crate::oauth::withdrawal::withdraw_all(provider, &user_id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        crate::oauth::logout::end_all_sessions(provider, &user_id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        if store::users::delete(&provider.db, &user_id).await? {
+            tracing::info!(%user_id, "inactive account deleted");
+            deleted += 1;
+        }
+    }
+    Ok(Purged { warned, deleted })
 }
 
 async fn run_user(cmd: UserCommand, config: &Config, now: i64) -> anyhow::Result<()> {

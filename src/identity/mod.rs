@@ -1,6 +1,7 @@
 //! Residents and how they prove who they are: accounts, passwords, the SSO session.
 
 pub mod account;
+pub mod inactivity;
 pub mod login;
 pub mod mfa;
 pub mod passkeys;

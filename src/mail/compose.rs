@@ -15,6 +15,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("password_changed.txt", include_str!("../../templates/mail/password_changed.txt")),
         ("new_passkey.txt", include_str!("../../templates/mail/new_passkey.txt")),
         ("franceconnect_linked.txt", include_str!("../../templates/mail/franceconnect_linked.txt")),
+        ("inactive_account.txt", include_str!("../../templates/mail/inactive_account.txt")),
     ] {
         // The templates are compiled in: a syntax error fails the unit test below.
         let _ = env.add_template(name, text);
@@ -49,6 +50,11 @@ pub enum Template<'a> {
     FranceConnectLinked {
         account: &'a str,
     },
+    /// The account has not been used for years: deleted on `deadline` unless its owner signs in.
+    InactiveAccount {
+        deadline: &'a str,
+        login: &'a str,
+    },
 }
 
 pub fn compose(to: &str, template: Template<'_>) -> Result<Mail, MailError> {
@@ -69,6 +75,11 @@ pub fn compose(to: &str, template: Template<'_>) -> Result<Mail, MailError> {
             "franceconnect_linked.txt",
             "FranceConnect lié à votre compte / FranceConnect linked to your account",
             context! { link => account },
+        ),
+        Template::InactiveAccount { deadline, login } => (
+            "inactive_account.txt",
+            "Votre compte va être supprimé / Your account will be deleted",
+            context! { deadline, link => login },
         ),
         Template::NewPasskey { name, account } => {
             ("new_passkey.txt", "Nouvelle clé d'accès / New passkey", context! { name, link => account })
@@ -95,6 +106,7 @@ mod tests {
             Template::PasswordChanged { forgot: link },
             Template::NewPasskey { name: "Téléphone", account: link },
             Template::FranceConnectLinked { account: link },
+            Template::InactiveAccount { deadline: "29/12/2029", login: link },
         ] {
             let mail = compose("camille@lyon.fr", template.clone()).unwrap();
             assert!(mail.body.contains(link), "{template:?}");

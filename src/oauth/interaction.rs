@@ -238,6 +238,10 @@ impl Authentication<'_> {
         user_id: &str,
     ) -> Result<(String, Session), crate::store::ephemeral::EphemeralError> {
         let lifetimes = &provider.config.lifetimes;
+        // A sign-in keeps the account from being purged as inactive.
+        if let Err(e) = crate::store::activity::touch(&provider.db, user_id, provider.now()).await {
+            tracing::error!(error = %e, %user_id, "account activity not recorded");
+        }
         crate::identity::session::start(
             &provider.ephemeral,
             user_id,

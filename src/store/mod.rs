@@ -9,6 +9,7 @@
 //! Short-lived state (sessions, codes, interactions, revocation lists) lives in
 //! [`ephemeral`], not here.
 
+pub mod activity;
 pub mod client_purposes;
 pub mod clients;
 pub mod consent_items;

@@ -501,3 +501,36 @@ async fn the_account_page_lists_each_session_and_ends_another_one() {
     assert_eq!(callback["error"], "login_required", "the other session really ended");
     assert!(browser.open(&server.url("/account")).await.html().contains("Changer de mot de passe"), "not this one");
 }
+
+#[tokio::test]
+async fn inactive_accounts_are_warned_then_deleted_unless_their_owner_signs_in() {
+    let server = TestServer::start().await;
+    let idle = server.resident("idle@lyon.fr").await;
+    let back = server.resident("back@lyon.fr").await;
+    let provider = &server.provider;
+    let purged = glc::cli::purge_inactive(provider).await.unwrap();
+    assert_eq!((purged.warned, purged.deleted), (0, 0), "nobody is inactive yet");
+
+    // Three years later, both are warned (once).
+    server.clock.advance(1096 * 86_400);
+    let purged = glc::cli::purge_inactive(provider).await.unwrap();
+    assert_eq!((purged.warned, purged.deleted), (2, 0));
+    let warning = server.mails_to("idle@lyon.fr").pop().expect("a warning");
+    assert!(warning.body.contains("il sera supprimé le"), "{}", warning.body);
+    assert!(warning.body.contains("/account"), "how to keep it");
+    assert_eq!(glc::cli::purge_inactive(provider).await.unwrap().warned, 0, "warned once");
+
+    // One of them signs in during the notice: kept. The other is deleted after it.
+    let browser = Browser::new(&server);
+    let page = browser.open(&server.url("/account")).await;
+    let home = browser.submit_to(&page, "/account/login", &[("email", "back@lyon.fr"), ("password", PASSWORD)]).await;
+    assert!(home.html().contains("Me déconnecter partout"), "signed in");
+    server.clock.advance(29 * 86_400);
+    assert_eq!(glc::cli::purge_inactive(provider).await.unwrap().deleted, 0, "the notice is not over");
+    server.clock.advance(2 * 86_400);
+    let purged = glc::cli::purge_inactive(provider).await.unwrap();
+    assert_eq!(purged.deleted, 1);
+    let db = &provider.db;
+    assert!(glc::store::users::find_by_id(db, &idle.id).await.unwrap().is_none(), "purged");
+    assert!(glc::store::users::find_by_id(db, &back.id).await.unwrap().is_some(), "kept: signed in");
+}
