@@ -381,9 +381,8 @@ pub async fn purge_inactive(provider: &crate::provider::Provider) -> anyhow::Res
     let warned = crate::identity::inactivity::warn(provider, now).await?;
     let mut deleted = 0;
     for user_id in crate::identity::inactivity::due_for_deletion(provider, now).await? {
-        crate::oauth::withdrawal::withdraw_all(provider, &user_id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        crate::oauth::logout::end_all_sessions(provider, &user_id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        if store::users::delete(&provider.db, &user_id).await? {
+        let outcome = crate::oauth::withdrawal::delete_account(provider, &user_id).await;
+        if outcome.map_err(|e| anyhow::anyhow!("deleting {user_id}: {e:?}"))? {
             tracing::info!(%user_id, "inactive account deleted");
             deleted += 1;
         }

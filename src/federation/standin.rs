@@ -267,33 +267,7 @@ fn escape(text: &str) -> String {
 }
 
 async fn discovery(State(fc): State<Arc<Standin>>) -> Json<Value> {
-    if fc.config.plus.is_some() {
-        return Json(json!({
-            "issuer": fc.config.issuer,
-            "authorization_endpoint": fc.url("/authorize"),
-            "token_endpoint": fc.url("/token"),
-            "userinfo_endpoint": fc.url("/userinfo"),
-            "jwks_uri": fc.url("/jwks"),
-            "end_session_endpoint": fc.url("/session/end"),
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["ES256"],
-            "userinfo_signing_alg_values_supported": ["ES256"],
-            "id_token_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
-            "id_token_encryption_enc_values_supported": ["A256GCM"],
-            "userinfo_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
-            "userinfo_encryption_enc_values_supported": ["A256GCM"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
-            "scopes_supported": ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace",
-                "birthcountry", "email", "preferred_username", "rnipp_given_name", "rnipp_family_name",
-                "rnipp_gender", "rnipp_birthdate", "rnipp_birthplace", "rnipp_birthcountry", "rnipp_identite_pivot"],
-            "acr_values_supported": ["eidas2", "eidas3"],
-            "claims_parameter_supported": true,
-            "authorization_response_iss_parameter_supported": true,
-        }));
-    }
-    Json(json!({
+    let mut document = json!({
         "issuer": fc.config.issuer,
         "authorization_endpoint": fc.url("/authorize"),
         "token_endpoint": fc.url("/token"),
@@ -303,15 +277,40 @@ async fn discovery(State(fc): State<Arc<Standin>>) -> Json<Value> {
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "userinfo_signing_alg_values_supported": ["ES256", "RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
-        "scopes_supported": ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace",
-            "birthcountry", "email", "preferred_username", "idp_birthdate", "profile", "birth", "identite_pivot"],
-        "acr_values_supported": ["eidas1"],
         "claims_parameter_supported": true,
         "authorization_response_iss_parameter_supported": true,
-    }))
+    });
+    let pivot = ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email"];
+    // What differs: FranceConnect+ signs with ES256 only, always encrypts, offers eidas2/eidas3
+    // and the RNIPP identity.
+    let platform = if fc.config.plus.is_some() {
+        let encryption_algs = json!(["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"]);
+        json!({
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "userinfo_signing_alg_values_supported": ["ES256"],
+            "id_token_encryption_alg_values_supported": encryption_algs,
+            "id_token_encryption_enc_values_supported": ["A256GCM"],
+            "userinfo_encryption_alg_values_supported": encryption_algs,
+            "userinfo_encryption_enc_values_supported": ["A256GCM"],
+            "scopes_supported": pivot.iter().chain(&["preferred_username", "rnipp_given_name", "rnipp_family_name",
+                "rnipp_gender", "rnipp_birthdate", "rnipp_birthplace", "rnipp_birthcountry", "rnipp_identite_pivot"])
+                .collect::<Vec<_>>(),
+            "acr_values_supported": ["eidas2", "eidas3"],
+        })
+    } else {
+        json!({
+            "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+            "userinfo_signing_alg_values_supported": ["ES256", "RS256"],
+            "scopes_supported": pivot.iter().chain(&["preferred_username", "idp_birthdate", "profile", "birth",
+                "identite_pivot"]).collect::<Vec<_>>(),
+            "acr_values_supported": ["eidas1"],
+        })
+    };
+    if let (Value::Object(all), Value::Object(more)) = (&mut document, platform) {
+        all.extend(more);
+    }
+    Json(document)
 }
 
 async fn jwks(State(fc): State<Arc<Standin>>) -> Response {

@@ -97,18 +97,10 @@ pub async fn export(provider: &Provider, account: &User) -> Result<Value, Accoun
     }))
 }
 
-/// Deletes the account after checking its password (the caller has ended its sessions).
-/// Checks the password of a deletion (nothing is done before it is right).
+/// Checks the password of a deletion (nothing is done before it is right); the deletion itself,
+/// services told first, is `oauth::withdrawal::delete_account`.
 pub async fn confirm_deletion(provider: &Provider, account: &User, password: &str) -> Result<(), AccountError> {
     confirm_password(provider, account, password).await
-}
-
-/// Deletes the account and what hangs on it (the services were told before: see the account
-/// page's handler); the law keeps nothing of it here.
-pub async fn delete_confirmed(provider: &Provider, account: &User) -> Result<(), AccountError> {
-    users::delete(&provider.db, &account.id).await?;
-    tracing::info!(user_id = %account.id, "account deleted by its owner");
-    Ok(())
 }
 
 /// Removes the second factor after checking the password.

@@ -94,6 +94,16 @@ pub async fn withdraw_all(provider: &Provider, user_id: &str) -> Result<Withdraw
     Ok(total)
 }
 
+/// Deletes a resident's account, every service it shared with told first: consent withdrawn
+/// (grants revoked, a withdrawal event), every session ended (back-channel logout), then the
+/// account and all that hangs on it. Returns whether there was an account to delete.
+pub async fn delete_account(provider: &Provider, user_id: &str) -> Result<bool, PageError> {
+    withdraw_all(provider, user_id).await?;
+    logout::end_all_sessions(provider, user_id).await?;
+    let deleted = crate::store::users::delete(&provider.db, user_id).await?;
+    Ok(deleted)
+}
+
 /// Withdraws everything the resident consented to any service of `partner_id`.
 pub async fn withdraw_partner(provider: &Provider, user_id: &str, partner_id: &str) -> Result<Withdrawn, PageError> {
     let mut total = Withdrawn { consent: false, grants: 0 };

@@ -417,15 +417,10 @@ pub async fn delete(State(state): State<AppState>, form: AccountForm) -> Respons
     }
     // Every service is told (consent withdrawn, grants revoked, sessions ended), then the
     // account goes.
-    if let Err(e) = crate::oauth::withdrawal::withdraw_all(provider, &account.id).await {
+    if let Err(e) = crate::oauth::withdrawal::delete_account(provider, &account.id).await {
         return state.views.error(&e, lang);
     }
-    if let Err(e) = crate::oauth::logout::end_all_sessions(provider, &account.id).await {
-        return state.views.error(&e, lang);
-    }
-    if let Err(e) = account::delete_confirmed(provider, &account).await {
-        return internal(&state, lang, e);
-    }
+    tracing::info!(user_id = %account.id, "account deleted by its owner");
     let jar = jar.add(cookies::removal(cookies::SESSION, provider.config.is_https()));
     let ctx = context! { title => a.delete_title, text => a.deleted_text };
     (jar, state.views.page(StatusCode::OK, "account/message.html", lang, ctx, csp(None, None))).into_response()
