@@ -7,6 +7,7 @@
 //! Time comes from `clock`, so every rule is testable without sleeping.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -19,6 +19,7 @@ use crate::oauth::scope::Scopes;
 use crate::signing::{KeyAlg, KeySet, SigningAlg};
 use crate::{app, store};
 
+mod consent;
 mod partners;
 
 #[derive(Debug, Parser)]
@@ -50,6 +51,12 @@ pub enum Command {
     /// The Métropole and its communes.
     #[command(subcommand)]
     Partner(partners::PartnerCommand),
+    /// Consent: the daily expiry, the statistics.
+    #[command(subcommand)]
+    Consent(consent::ConsentCommand),
+    /// The audit journal.
+    #[command(subcommand)]
+    Audit(consent::AuditCommand),
     /// Relying parties (OIDC clients).
     #[command(subcommand)]
     Client(ClientCommand),
@@ -353,6 +360,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::User(cmd) => run_user(cmd, &config, clock.now()).await,
         Command::Partner(cmd) => partners::run(cmd, &config, clock.now()).await,
+        Command::Consent(cmd) => consent::run_consent(cmd, config, clock).await,
+        Command::Audit(cmd) => consent::run_audit(cmd, &config).await,
         Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
         Command::Keys(cmd) => run_keys(cmd, &config, clock.now()),
         Command::RegistrationToken(cmd) => run_registration_token(cmd, &config, clock.now()).await,
@@ -381,7 +390,7 @@ pub async fn purge_inactive(provider: &crate::provider::Provider) -> anyhow::Res
     let warned = crate::identity::inactivity::warn(provider, now).await?;
     let mut deleted = 0;
     for user_id in crate::identity::inactivity::due_for_deletion(provider, now).await? {
-        let outcome = crate::oauth::withdrawal::delete_account(provider, &user_id).await;
+        let outcome = crate::oauth::withdrawal::delete_account(provider, crate::audit::Actor::System, &user_id).await;
         if outcome.map_err(|e| anyhow::anyhow!("deleting {user_id}: {e:?}"))? {
             tracing::info!(%user_id, "inactive account deleted");
             deleted += 1;
@@ -478,6 +487,10 @@ async fn run_client(cmd: ClientCommand, config: &Config, now: i64) -> anyhow::Re
     match cmd {
         ClientCommand::Create(args) => {
             let (spec, json) = client_spec(*args)?;
+            if let Some(scopes) = &spec.scopes {
+                let partner = spec.partner_id.as_deref().unwrap_or(crate::partners::METROPOLE_ID);
+                crate::partners::offer::check_registration(&db, &config.gru, partner, scopes).await?;
+            }
             let registered = client::register(&db, spec, now).await?;
             output(json, &registered, || {
                 let mut text = format!("created {}", describe_client(&registered.client));
@@ -511,6 +524,7 @@ async fn run_client(cmd: ClientCommand, config: &Config, now: i64) -> anyhow::Re
                     purpose,
                     retention: retention.unwrap_or_else(|| crate::consent::DEFAULT_RETENTION.to_owned()),
                     essential,
+                    label: None,
                 },
             )
             .await?;

@@ -6,6 +6,8 @@ use clap::Subcommand;
 use super::output;
 use crate::app;
 use crate::config::Config;
+use crate::consent::groups::{self, GroupDeclaration};
+use crate::consent::links;
 use crate::partners::{self, Contact, Offer, PartnerChanges, report};
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +63,37 @@ pub enum PartnerCommand {
         uri: String,
         #[arg(long)]
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Declare several of a partner's services as one purpose: a resident's consent to one
+    /// holds for all (redefines the group if it exists).
+    Group {
+        id: String,
+        /// The group's id (letters, digits, '-').
+        #[arg(long = "group")]
+        group_id: String,
+        /// How the consent page names the group.
+        #[arg(long)]
+        name: String,
+        /// The one purpose the services share.
+        #[arg(long)]
+        purpose: String,
+        /// A member service's client id; repeat (two at least).
+        #[arg(long = "client", required = true)]
+        clients: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Declare why the partner's services need to know a resident is the same person as at
+    /// another partner: they may then ask for the scope `link:{from}`, and the resident decides.
+    Link {
+        id: String,
+        /// The other partner.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        purpose: String,
         #[arg(long)]
         json: bool,
     },
@@ -173,6 +206,22 @@ pub async fn run(cmd: PartnerCommand, config: &Config, now: i64) -> anyhow::Resu
                 return Ok(());
             }
             output(json, &report, || report.to_text())
+        }
+        PartnerCommand::Group { id, group_id, name, purpose, clients, json } => {
+            let declared = GroupDeclaration { id: &group_id, name: &name, purpose: &purpose, members: &clients };
+            let group = groups::declare(&db, &id, declared, now).await?;
+            output(json, &group, || format!("group {} of {}: {}", group.id, group.partner_id, group.members.join(", ")))
+        }
+        PartnerCommand::Link { id, from, purpose, json } => {
+            let link = links::declare(&db, &id, &from, &purpose, now).await?;
+            output(json, &link, || {
+                format!(
+                    "{}'s services may ask for the scope {}{}",
+                    link.partner_id,
+                    links::PREFIX,
+                    link.source_partner_id
+                )
+            })
         }
         PartnerCommand::AddApi { id, uri, name, json } => {
             let api = partners::add_resource_server(&db, &id, &uri, &name, now).await?;

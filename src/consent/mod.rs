@@ -7,8 +7,12 @@
 //! released only as far as the live decisions go, at every token and userinfo answer.
 
 pub mod catalogue;
+pub mod groups;
+pub mod journal;
+pub mod links;
 pub mod overview;
 pub mod receipt;
+pub mod statistics;
 
 use std::collections::BTreeSet;
 
@@ -32,22 +36,40 @@ pub struct Declaration {
     pub retention: String,
     /// The service cannot work without it: shown, explained, not untickable.
     pub essential: bool,
+    /// How the consent page names a piece outside the catalogue (French, English).
+    #[serde(skip)]
+    pub label: Option<(String, String)>,
 }
 
 /// The client's declarations for every scope it may request: its own, or the catalogue's
-/// purpose for a scope it registered without saying more.
+/// purpose for a scope it registered without saying more. A service of a group has its
+/// group's purpose; a `link:` scope has its partner's declared reason, and is left out (so
+/// refused) while the partner declared none.
 pub async fn declarations(db: &Db, client: &Client) -> Result<Vec<Declaration>, StoreError> {
     let explicit = client_purposes::of_client(db, &client.client_id).await?;
-    Ok(client
-        .scopes
-        .iter()
-        .filter(|s| *s != OPENID)
-        .map(|scope| match explicit.iter().find(|d| d.scope == scope) {
+    let group = groups::of_client(db, &client.client_id).await?;
+    let mut out = Vec::new();
+    for scope in client.scopes.iter().filter(|s| *s != OPENID) {
+        if let Some(source) = links::source_of(scope) {
+            let Some(link) = links::declared(db, &client.partner_id, scope).await? else { continue };
+            let source_name =
+                crate::partners::find(db, source).await?.map(|p| p.name).unwrap_or_else(|| source.to_owned());
+            out.push(Declaration {
+                scope: scope.to_owned(),
+                purpose: link.purpose,
+                retention: DEFAULT_RETENTION.to_owned(),
+                essential: false,
+                label: Some((links::label(&source_name, false), links::label(&source_name, true))),
+            });
+            continue;
+        }
+        let mut declaration = match explicit.iter().find(|d| d.scope == scope) {
             Some(d) => Declaration {
                 scope: d.scope.clone(),
                 purpose: d.purpose.clone(),
                 retention: d.retention.clone(),
                 essential: d.essential,
+                label: None,
             },
             None => Declaration {
                 scope: scope.to_owned(),
@@ -57,9 +79,15 @@ pub async fn declarations(db: &Db, client: &Client) -> Result<Vec<Declaration>, 
                     .unwrap_or_else(|| format!("Accéder à « {scope} » pour vous rendre le service")),
                 retention: DEFAULT_RETENTION.to_owned(),
                 essential: false,
+                label: None,
             },
-        })
-        .collect())
+        };
+        if let Some(group) = &group {
+            declaration.purpose.clone_from(&group.purpose);
+        }
+        out.push(declaration);
+    }
+    Ok(out)
 }
 
 /// Records `client_id`'s declarations (replacing the previous ones).
@@ -94,7 +122,9 @@ pub async fn declare_one(
     client: &Client,
     declaration: Declaration,
 ) -> Result<Vec<Declaration>, DeclarationError> {
-    if declaration.scope == OPENID || !client.scopes.contains(&declaration.scope) {
+    // A link's purpose is its partner's (`links::declare`), not one service's.
+    let link = links::source_of(&declaration.scope).is_some();
+    if declaration.scope == OPENID || link || !client.scopes.contains(&declaration.scope) {
         return Err(DeclarationError::NotRequestable(declaration.scope));
     }
     let purpose = declaration.purpose.trim();
@@ -105,7 +135,13 @@ pub async fn declare_one(
     let mut kept: Vec<Declaration> = explicit
         .into_iter()
         .filter(|d| d.scope != declaration.scope)
-        .map(|d| Declaration { scope: d.scope, purpose: d.purpose, retention: d.retention, essential: d.essential })
+        .map(|d| Declaration {
+            scope: d.scope,
+            purpose: d.purpose,
+            retention: d.retention,
+            essential: d.essential,
+            label: None,
+        })
         .collect();
     kept.push(Declaration { purpose: purpose.to_owned(), ..declaration });
     declare(db, &client.client_id, &kept).await?;
@@ -155,6 +191,8 @@ pub fn asked(scopes: &Scopes, declared: &[Declaration]) -> Vec<Asked> {
         };
         if catalogue::knows_scope(scope) {
             out.extend(catalogue::items_of_scope(scope).map(|i| piece(i.key, (i.label_fr, i.label_en), i.certifiable)));
+        } else if let Some((fr, en)) = &declaration.label {
+            out.push(piece(scope, (fr, en), false));
         } else {
             // An API's own scope: one piece, named by the client's purpose.
             out.push(piece(scope, (scope, scope), false));

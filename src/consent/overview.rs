@@ -50,8 +50,16 @@ pub async fn overview(db: &Db, user_id: &str, now: i64, english: bool) -> Result
     let grants = grants::list_of_user(db, user_id).await?;
     let mut by_client: BTreeMap<String, Vec<SharedPiece>> = BTreeMap::new();
     for d in decisions.into_iter().filter(|d| d.expires_at > now) {
+        let label = match super::links::source_of(&d.item) {
+            Some(source) => {
+                let name =
+                    crate::partners::find(db, source).await?.map(|p| p.name).unwrap_or_else(|| source.to_owned());
+                super::links::label(&name, english)
+            }
+            None => label(&d.item, english),
+        };
         by_client.entry(d.client_id.clone()).or_default().push(SharedPiece {
-            label: label(&d.item, english),
+            label,
             key: d.item,
             purpose: d.purpose,
             granted: d.granted,

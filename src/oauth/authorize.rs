@@ -209,6 +209,15 @@ async fn check_parameters(
     // The partner's offer, as it is today.
     let resources: Vec<String> = resource.iter().cloned().collect();
     crate::partners::offer::check(&provider.db, &provider.config.gru, client, &scopes, &resources).await?;
+    // Knowing the resident as at another partner needs a reason the partner declared.
+    for scope in scopes.iter().filter(|s| crate::consent::links::source_of(s).is_some()) {
+        if crate::consent::links::declared(&provider.db, &client.partner_id, scope).await?.is_none() {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                format!("{scope}: the client's partner declared no purpose for this link"),
+            ));
+        }
+    }
     let dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
     if dpop_jkt.as_deref().is_some_and(|jkt| !super::dpop::is_thumbprint(jkt)) {
         return Err(OAuthError::invalid_request("dpop_jkt must be a JWK SHA-256 thumbprint"));

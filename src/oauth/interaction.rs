@@ -289,6 +289,25 @@ pub async fn asked_pieces(
     Ok(consent::asked(&scopes, &declared))
 }
 
+/// Records a consent, journals it and gives the resident its receipt.
+async fn remember_consent(
+    provider: &Provider,
+    user_id: &str,
+    client: &Client,
+    asked: &[consent::Asked],
+    refused: &std::collections::BTreeSet<String>,
+) -> Result<(), OAuthError> {
+    let terms = consent::Terms {
+        policy_version: &provider.config.consent.policy_version,
+        now: provider.now(),
+        lifetime: provider.config.lifetimes.consent,
+    };
+    let decided = consent::record(&provider.db, user_id, &client.client_id, asked, refused, terms).await?;
+    consent::journal::given(provider, user_id, client, &decided).await?;
+    consent::receipt::issue(provider, client, &decided, consent::receipt::Kind::Given).await;
+    Ok(())
+}
+
 /// The resident's answer on the consent page: allowed, without the optional pieces they
 /// unticked, or denied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,26 +329,29 @@ pub async fn decide_consent(
     let request = &interaction.request;
     let refused = match decision {
         ConsentDecision::Deny => {
+            let asked = asked_pieces(provider, client, request).await?;
+            let keys: Vec<String> = asked.into_iter().map(|piece| piece.key).collect();
+            consent::journal::refused(provider, &session.user_id, client, &keys).await?;
             let refused = OAuthError::new(ErrorCode::AccessDenied, "the resident denied the request");
             return Ok(Some(request.target.error(&refused, provider.issuer())));
         }
         ConsentDecision::Allow { refused } => refused,
     };
     let asked = asked_pieces(provider, client, request).await?;
-    let decided = consent::record(
-        &provider.db,
-        &session.user_id,
-        &client.client_id,
-        &asked,
-        &refused,
-        consent::Terms {
-            policy_version: &provider.config.consent.policy_version,
-            now: provider.now(),
-            lifetime: provider.config.lifetimes.consent,
-        },
-    )
-    .await?;
-    consent::receipt::issue(provider, client, &decided, consent::receipt::Kind::Given).await;
+    remember_consent(provider, &session.user_id, client, &asked, &refused).await?;
+    // A service of a group: the consent holds for the group's other services, for what each
+    // of them may ask among what was asked.
+    for member_id in consent::groups::covered_with(&provider.db, &client.client_id).await? {
+        if member_id == client.client_id {
+            continue;
+        }
+        let Some(member) = super::client::find(&provider.db, &member_id).await? else { continue };
+        let declared = consent::declarations(&provider.db, &member).await?;
+        let mut scopes = request.consent_scopes().intersect(&member.scopes);
+        scopes.insert(super::scope::OPENID);
+        let member_asked = consent::asked(&scopes, &declared);
+        remember_consent(provider, &session.user_id, &member, &member_asked, &refused).await?;
+    }
     match next_step(provider, client, request, Some(session), interaction.authenticated, true).await? {
         Step::Respond(response) => Ok(Some(response)),
         // Consent was just given: only a vanished session can lead back to login.

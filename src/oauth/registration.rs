@@ -85,8 +85,9 @@ pub async fn register(provider: &Provider, initial_token: Option<&str>, body: &[
     };
     let metadata = parse_document(body)?;
     let mut spec = spec_from(provider, &metadata).await?;
-    spec.partner_id = Some(partner_id);
     client::validate(&spec)?;
+    offer_allows(provider, &partner_id, &spec).await?;
+    spec.partner_id = Some(partner_id);
     // Used only now that the registration is known to be valid; two racing for the last use:
     // one of them gets invalid_token.
     if let Some(digest) = &token_digest
@@ -148,6 +149,7 @@ pub async fn replace(
         }
     }
     let mut spec = spec_from(provider, &metadata).await?;
+    offer_allows(provider, &client.partner_id, &spec).await?;
     spec.partner_id = Some(client.partner_id.clone());
     let updated = client::update(&provider.db, &client, spec).await?;
     Ok(Value::Object(describe(provider, &updated)))
@@ -160,6 +162,15 @@ pub async fn delete(provider: &Provider, client_id: &str, token: Option<&str>) -
     crate::store::clients::delete(&provider.db, &client.client_id).await?;
     tracing::info!(client_id = %client.client_id, "client deleted its registration");
     Ok(())
+}
+
+/// The partner's offer must allow the scopes registered (RFC 7591 §3.2.2: invalid_client_metadata).
+async fn offer_allows(provider: &Provider, partner_id: &str, spec: &ClientSpec) -> Result<(), OAuthError> {
+    let Some(scopes) = &spec.scopes else { return Ok(()) };
+    match crate::partners::offer::check_registration(&provider.db, &provider.config.gru, partner_id, scopes).await {
+        Err(crate::partners::offer::OfferError::Refused(refusal)) => Err(bad_metadata(refusal.to_string())),
+        other => Ok(other?),
+    }
 }
 
 fn parse_document(body: &[u8]) -> Result<Map<String, Value>, OAuthError> {

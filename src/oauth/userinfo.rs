@@ -78,6 +78,11 @@ async fn claims_for(
     // released any more.
     let granted = crate::consent::granted(&provider.db, &user.id, &client.client_id, provider.now()).await?;
     crate::consent::withhold(&mut out, &granted);
-    out.insert("sub".into(), subject::for_client(&client, &user.id, provider.keys().pairwise_secret()).into());
+    let keys = provider.keys();
+    let secret = keys.pairwise_secret();
+    let linked: std::collections::BTreeSet<String> =
+        granted.into_iter().filter(|item| at.scope.contains(item)).collect();
+    crate::consent::links::release(&mut out, &linked, &user.id, secret);
+    out.insert("sub".into(), subject::for_client(&client, &user.id, secret).into());
     Ok((out, client))
 }

@@ -12,7 +12,8 @@ use super::client::{self, Client};
 use super::consent_event::{self, Withdrawal};
 use super::error::PageError;
 use super::logout;
-use crate::consent::receipt;
+use crate::audit::Actor;
+use crate::consent::{journal, receipt};
 use crate::provider::Provider;
 use crate::store::consent_items::{self, ConsentItemRow};
 use crate::store::grants;
@@ -24,6 +25,13 @@ pub struct Withdrawn {
     pub grants: u64,
 }
 
+impl Withdrawn {
+    fn add(&mut self, other: Withdrawn) {
+        self.consent |= other.consent;
+        self.grants += other.grants;
+    }
+}
+
 /// Revokes the resident's grants to `client`, ends their sessions with it and tells it.
 async fn stop_sharing(provider: &Provider, user_id: &str, client: &Client, items: &[String]) -> Result<u64, PageError> {
     let grants = grants::revoke_all_of(&provider.db, user_id, &client.client_id, provider.now()).await?;
@@ -32,12 +40,35 @@ async fn stop_sharing(provider: &Provider, user_id: &str, client: &Client, items
     Ok(grants)
 }
 
-/// Withdraws everything the resident consented to `client_id`.
-pub async fn withdraw_consent(provider: &Provider, user_id: &str, client_id: &str) -> Result<Withdrawn, PageError> {
+/// Withdraws everything the resident consented to `client_id` (and to the other services of
+/// its group: it was one consent). `by`: the resident on their page, the system (an inactive
+/// account's purge), an administrator.
+pub async fn withdraw_consent(
+    provider: &Provider,
+    by: Actor<'_>,
+    user_id: &str,
+    client_id: &str,
+) -> Result<Withdrawn, PageError> {
+    let mut total = Withdrawn { consent: false, grants: 0 };
+    for member in crate::consent::groups::covered_with(&provider.db, client_id).await? {
+        total.add(withdraw_from_service(provider, by.clone(), user_id, &member).await?);
+    }
+    Ok(total)
+}
+
+async fn withdraw_from_service(
+    provider: &Provider,
+    by: Actor<'_>,
+    user_id: &str,
+    client_id: &str,
+) -> Result<Withdrawn, PageError> {
     let decisions = consent_items::of_client(&provider.db, user_id, client_id).await?;
     let consent = consent_items::delete_of_client(&provider.db, user_id, client_id).await? > 0;
     let grants = match client::find(&provider.db, client_id).await? {
         Some(client) => {
+            if consent {
+                journal::withdrawn(provider, by, user_id, &client, &[]).await?;
+            }
             receipt::issue(provider, &client, &decisions, receipt::Kind::Withdrawn).await;
             stop_sharing(provider, user_id, &client, &[]).await?
         }
@@ -47,10 +78,26 @@ pub async fn withdraw_consent(provider: &Provider, user_id: &str, client_id: &st
     Ok(Withdrawn { consent, grants })
 }
 
-/// Withdraws one piece of data from `client_id`. A piece the service declared essential takes
-/// the whole consent with it (the service cannot work without it).
+/// Withdraws one piece of data from `client_id` (and from the other services of its group). A
+/// piece the service declared essential takes the whole consent with it (the service cannot
+/// work without it).
 pub async fn withdraw_piece(
     provider: &Provider,
+    by: Actor<'_>,
+    user_id: &str,
+    client_id: &str,
+    item: &str,
+) -> Result<Withdrawn, PageError> {
+    let mut total = Withdrawn { consent: false, grants: 0 };
+    for member in crate::consent::groups::covered_with(&provider.db, client_id).await? {
+        total.add(withdraw_piece_from_service(provider, by.clone(), user_id, &member, item).await?);
+    }
+    Ok(total)
+}
+
+async fn withdraw_piece_from_service(
+    provider: &Provider,
+    by: Actor<'_>,
     user_id: &str,
     client_id: &str,
     item: &str,
@@ -69,10 +116,11 @@ pub async fn withdraw_piece(
             .or(Some(item))
             .is_some_and(|scope| declared.iter().any(|d| d.scope == scope && d.essential));
     if essential {
-        return withdraw_consent(provider, user_id, client_id).await;
+        return withdraw_from_service(provider, by, user_id, client_id).await;
     }
     let refused = ConsentItemRow { granted: false, decided_at: provider.now(), ..decision };
     consent_items::upsert_all(&provider.db, std::slice::from_ref(&refused)).await?;
+    journal::withdrawn(provider, by, user_id, &client, &[item.to_owned()]).await?;
     receipt::issue(provider, &client, &[refused], receipt::Kind::Withdrawn).await;
     let grants = stop_sharing(provider, user_id, &client, &[item.to_owned()]).await?;
     tracing::info!(%client_id, %item, grants, "consent to one piece withdrawn");
@@ -81,15 +129,13 @@ pub async fn withdraw_piece(
 
 /// Withdraws everything from every service the resident shared with or authorized (before
 /// their account is deleted).
-pub async fn withdraw_all(provider: &Provider, user_id: &str) -> Result<Withdrawn, PageError> {
+pub async fn withdraw_all(provider: &Provider, by: Actor<'_>, user_id: &str) -> Result<Withdrawn, PageError> {
     let mut clients: std::collections::BTreeSet<String> =
         consent_items::of_user(&provider.db, user_id).await?.into_iter().map(|d| d.client_id).collect();
     clients.extend(grants::list_of_user(&provider.db, user_id).await?.into_iter().map(|g| g.client_id));
     let mut total = Withdrawn { consent: false, grants: 0 };
     for client_id in clients {
-        let withdrawn = withdraw_consent(provider, user_id, &client_id).await?;
-        total.consent |= withdrawn.consent;
-        total.grants += withdrawn.grants;
+        total.add(withdraw_from_service(provider, by.clone(), user_id, &client_id).await?);
     }
     Ok(total)
 }
@@ -97,15 +143,22 @@ pub async fn withdraw_all(provider: &Provider, user_id: &str) -> Result<Withdraw
 /// Deletes a resident's account, every service it shared with told first: consent withdrawn
 /// (grants revoked, a withdrawal event), every session ended (back-channel logout), then the
 /// account and all that hangs on it. Returns whether there was an account to delete.
-pub async fn delete_account(provider: &Provider, user_id: &str) -> Result<bool, PageError> {
-    withdraw_all(provider, user_id).await?;
+pub async fn delete_account(provider: &Provider, by: Actor<'_>, user_id: &str) -> Result<bool, PageError> {
+    withdraw_all(provider, by.clone(), user_id).await?;
     logout::end_all_sessions(provider, user_id).await?;
+    let journaled = crate::audit::Event { subject: Some(user_id), ..crate::audit::Event::new(by, "account.deleted") };
+    crate::audit::record(provider, journaled).await?;
     let deleted = crate::store::users::delete(&provider.db, user_id).await?;
     Ok(deleted)
 }
 
 /// Withdraws everything the resident consented to any service of `partner_id`.
-pub async fn withdraw_partner(provider: &Provider, user_id: &str, partner_id: &str) -> Result<Withdrawn, PageError> {
+pub async fn withdraw_partner(
+    provider: &Provider,
+    by: Actor<'_>,
+    user_id: &str,
+    partner_id: &str,
+) -> Result<Withdrawn, PageError> {
     let mut total = Withdrawn { consent: false, grants: 0 };
     let decided: std::collections::BTreeSet<String> =
         consent_items::of_user(&provider.db, user_id).await?.into_iter().map(|d| d.client_id).collect();
@@ -113,10 +166,32 @@ pub async fn withdraw_partner(provider: &Provider, user_id: &str, partner_id: &s
         if let Some(client) = client::find(&provider.db, &client_id).await?
             && client.partner_id == partner_id
         {
-            let withdrawn = withdraw_consent(provider, user_id, &client_id).await?;
-            total.consent |= withdrawn.consent;
-            total.grants += withdrawn.grants;
+            total.add(withdraw_from_service(provider, by.clone(), user_id, &client_id).await?);
         }
     }
     Ok(total)
+}
+
+/// Clears the decisions that reached their expiry, each one journaled, and ends the grants
+/// they covered (the service's refresh tokens stop; the resident is asked again next time).
+/// Run daily (`glc consent expire`); returns how many resident × service consents expired.
+pub async fn expire(provider: &Provider) -> Result<u64, PageError> {
+    const BATCH: i64 = 500;
+    let now = provider.now();
+    let mut expired = 0;
+    loop {
+        let pairs = consent_items::expired_pairs(&provider.db, now, BATCH).await?;
+        let last_batch = (pairs.len() as i64) < BATCH;
+        for (user_id, client_id) in pairs {
+            let items = consent_items::delete_expired(&provider.db, &user_id, &client_id, now).await?;
+            if let Some(client) = client::find(&provider.db, &client_id).await? {
+                journal::expired(provider, &user_id, &client, &items).await?;
+                grants::revoke_all_of(&provider.db, &user_id, &client_id, now).await?;
+            }
+            expired += 1;
+        }
+        if last_batch {
+            return Ok(expired);
+        }
+    }
 }

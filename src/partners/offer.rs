@@ -49,6 +49,18 @@ fn restricted(partner: &Partner) -> bool {
     partner.is_commune() && partner.offer == Offer::Restricted
 }
 
+/// Whether a client of `partner_id` may register for `scopes` under the partner's offer
+/// today (said at registration; a later change of offer is caught at every token by `check`).
+pub async fn check_registration(db: &Db, gru: &GruConfig, partner_id: &str, scopes: &Scopes) -> Result<(), OfferError> {
+    if let Some(scope) = gru.reserved_scopes.iter().find(|s| scopes.contains(s))
+        && let Some(partner) = find(db, partner_id).await?
+        && restricted(&partner)
+    {
+        return Err(OfferRefusal::ReservedScope { scope: scope.clone(), partner: partner.name }.into());
+    }
+    Ok(())
+}
+
 /// Whether `client` may be granted `scopes` for the APIs `resources`, under today's offers.
 pub async fn check(
     db: &Db,
@@ -57,12 +69,7 @@ pub async fn check(
     scopes: &Scopes,
     resources: &[String],
 ) -> Result<(), OfferError> {
-    if let Some(scope) = gru.reserved_scopes.iter().find(|s| scopes.contains(s))
-        && let Some(partner) = find(db, &client.partner_id).await?
-        && restricted(&partner)
-    {
-        return Err(OfferRefusal::ReservedScope { scope: scope.clone(), partner: partner.name }.into());
-    }
+    check_registration(db, gru, &client.partner_id, scopes).await?;
     if gru.clients.contains(&client.client_id) {
         for resource in resources {
             if let Some(partner) = partner_of_resource(db, resource).await?

@@ -61,3 +61,24 @@ pub async fn delete_of_client(db: &Db, user_id: &str, client_id: &str) -> StoreR
         on_pool!(db, pool => sqlx::query(SQL).bind(user_id).bind(client_id).execute(pool).await.map(|r| r.rows_affected()))?,
     )
 }
+
+/// Decisions whose expiry has passed: (user_id, client_id) pairs, at most `limit`.
+pub async fn expired_pairs(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<(String, String)>> {
+    const SQL: &str = "SELECT DISTINCT user_id, client_id FROM consent_items WHERE expires_at <= $1 \
+        ORDER BY user_id, client_id LIMIT $2";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(now).bind(limit).fetch_all(pool).await)?)
+}
+
+/// Forgets a resident's expired decisions for a client; returns the items that went.
+pub async fn delete_expired(db: &Db, user_id: &str, client_id: &str, now: i64) -> StoreResult<Vec<String>> {
+    const SQL: &str =
+        "DELETE FROM consent_items WHERE user_id = $1 AND client_id = $2 AND expires_at <= $3 RETURNING item";
+    Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).bind(client_id).bind(now).fetch_all(pool).await)?)
+}
+
+/// How many residents have a live grant with each client: (client_id, residents).
+pub async fn residents_by_client(db: &Db, now: i64) -> StoreResult<Vec<(String, i64)>> {
+    const SQL: &str = "SELECT client_id, COUNT(DISTINCT user_id) FROM consent_items \
+        WHERE granted AND expires_at > $1 GROUP BY client_id ORDER BY client_id";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(now).fetch_all(pool).await)?)
+}

@@ -19,6 +19,8 @@ pub mod ephemeral_redis;
 pub mod federation;
 pub mod grants;
 pub mod initial_access_tokens;
+pub mod journal;
+pub mod partner_purposes;
 pub mod partners;
 pub mod passkeys;
 pub mod refresh_tokens;

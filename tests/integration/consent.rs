@@ -19,6 +19,7 @@ async fn bron_service(server: &TestServer) -> TestClient {
         purpose: purpose.into(),
         retention: "2 ans après la fin de l’inscription".into(),
         essential,
+        label: None,
     };
     let db = &server.provider.db;
     glc::consent::declare_one(db, &found, declare("profile", "Inscrire votre enfant à la cantine", true))
@@ -97,6 +98,7 @@ async fn the_resident_is_asked_again_when_the_request_grows_the_purpose_changes_
         purpose: "Inscrire votre enfant au centre de loisirs".into(),
         retention: "1 an".into(),
         essential: true,
+        label: None,
     };
     glc::consent::declare_one(&server.provider.db, &found, declaration).await.unwrap();
     let repurposed = browser.open(&server.authorize_url(&client, &[("scope", "openid profile")])).await;
@@ -133,6 +135,7 @@ async fn a_client_declares_only_what_it_may_request() {
         purpose: purpose.into(),
         retention: "1 an".into(),
         essential: false,
+        label: None,
     };
     let db = &server.provider.db;
     assert!(glc::consent::declare_one(db, &found, declaration("profile", "x")).await.is_err(), "not requestable");

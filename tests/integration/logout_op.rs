@@ -433,7 +433,14 @@ async fn withdrawing_consent_logs_the_client_out_and_revokes_its_grant_only() {
     let user_id =
         glc::identity::user::find_by_id_or_email(&server.provider.db, "camille@lyon.fr").await.unwrap().unwrap().id;
 
-    let withdrawn = glc::oauth::withdrawal::withdraw_consent(&server.provider, &user_id, &bron.id).await.unwrap();
+    let withdrawn = glc::oauth::withdrawal::withdraw_consent(
+        &server.provider,
+        glc::audit::Actor::Resident(&user_id),
+        &user_id,
+        &bron.id,
+    )
+    .await
+    .unwrap();
     assert!(withdrawn.consent && withdrawn.grants >= 1, "{withdrawn:?}");
     let hits = bron_receiver.hits();
     assert_eq!(hits.len(), 1, "Bron is told");

@@ -11,6 +11,7 @@ mod cli;
 mod client_assertion;
 mod config_op;
 mod consent;
+mod consent_sharing;
 mod dpop;
 mod dynamic_op;
 mod encryption;

@@ -233,3 +233,59 @@ async fn the_gru_tool_gets_no_token_for_a_restricted_communes_apis() {
     let ugly = ClientSpec { client_id: Some("Not An Id!".into()), ..TestServer::web_spec("Autre") };
     assert!(glc::oauth::client::register(&server.provider.db, ugly, server.provider.now()).await.is_err());
 }
+
+#[test]
+fn restricted_registration_groups_links_consent_statistics_and_the_journal_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let bron = json(dir, &["partner", "create", "--name", "Bron", "--offer", "restricted", "--json"]);
+    assert_eq!(bron["id"], "bron");
+    let client = |name: &str, scopes: &str| {
+        let mut args =
+            vec!["client", "create", "--name", name, "--partner", "bron", "--redirect-uri", "https://bron.fr/cb"];
+        for scope in scopes.split(' ') {
+            args.extend(["--scope", scope]);
+        }
+        args.push("--json");
+        glc(dir, &args)
+    };
+    // The restricted offer is said at registration, not only at the first token.
+    let refused = client("GRU Bron", "openid gru:read");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("GRU"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let ids: Vec<String> = ["Cantine", "Centre de loisirs"]
+        .iter()
+        .map(|name| {
+            let out = client(name, "openid profile link:metropole-de-lyon");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+            created["client_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let group = json(
+        dir,
+        &["partner", "group", "bron", "--group", "enfance", "--name", "Enfance", "--purpose", "Inscrire vos enfants"]
+            .into_iter()
+            .chain(["--client", &ids[0], "--client", &ids[1], "--json"])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(group["members"].as_array().unwrap().len(), 2);
+    let lonely =
+        glc(dir, &["partner", "group", "bron", "--group", "x", "--name", "X", "--purpose", "p", "--client", &ids[0]]);
+    assert!(!lonely.status.success(), "two services at least");
+    let link = json(
+        dir,
+        &["partner", "link", "bron", "--from", "metropole-de-lyon", "--purpose", "Poursuivre une démarche", "--json"],
+    );
+    assert_eq!(link["source_partner_id"], "metropole-de-lyon");
+    assert!(!glc(dir, &["partner", "link", "bron", "--from", "nowhere", "--purpose", "p"]).status.success());
+
+    // Nothing journaled yet: the chain is intact and empty, the statistics all zero.
+    assert_eq!(json(dir, &["audit", "verify", "--json"])["entries"], 0);
+    let stats = json(dir, &["consent", "stats", "--partner", "bron", "--since", "2026-01-01", "--json"]);
+    assert_eq!(stats["clients"].as_array().unwrap().len(), 2);
+    assert_eq!(stats["clients"][0]["given"], 0);
+    assert!(stats["clients"][0]["acceptance_rate"].is_null(), "nobody asked yet: no rate");
+    assert!(!glc(dir, &["consent", "stats", "--since", "yesterday"]).status.success());
+    assert_eq!(json(dir, &["consent", "expire", "--json"])["expired"], 0);
+}

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::account_home::{AccountForm, internal, signed_in, since};
 use super::lang_of;
 use super::response::redirect;
+use crate::audit::Actor;
 use crate::consent::overview::{self, SharedPartner};
 use crate::http::views::csp;
 use crate::http::{AppState, csrf, i18n_account};
@@ -120,9 +121,15 @@ pub async fn withdraw(State(state): State<AppState>, form: AccountForm) -> Respo
     let AccountForm { lang, fields, account, .. } = form;
     let provider = &state.provider;
     let outcome = match (fields.get("partner"), fields.get("client"), fields.get("item")) {
-        (Some(partner), None, None) => withdrawal::withdraw_partner(provider, &account.id, partner).await,
-        (None, Some(client), Some(item)) => withdrawal::withdraw_piece(provider, &account.id, client, item).await,
-        (None, Some(client), None) => withdrawal::withdraw_consent(provider, &account.id, client).await,
+        (Some(partner), None, None) => {
+            withdrawal::withdraw_partner(provider, Actor::Resident(&account.id), &account.id, partner).await
+        }
+        (None, Some(client), Some(item)) => {
+            withdrawal::withdraw_piece(provider, Actor::Resident(&account.id), &account.id, client, item).await
+        }
+        (None, Some(client), None) => {
+            withdrawal::withdraw_consent(provider, Actor::Resident(&account.id), &account.id, client).await
+        }
         _ => {
             let e = crate::oauth::error::PageError::bad_request("name a partner, a service, or a service and a piece");
             return state.views.error(&e, lang);

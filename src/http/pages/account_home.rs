@@ -417,7 +417,10 @@ pub async fn delete(State(state): State<AppState>, form: AccountForm) -> Respons
     }
     // Every service is told (consent withdrawn, grants revoked, sessions ended), then the
     // account goes.
-    if let Err(e) = crate::oauth::withdrawal::delete_account(provider, &account.id).await {
+    if let Err(e) =
+        crate::oauth::withdrawal::delete_account(provider, crate::audit::Actor::Resident(&account.id), &account.id)
+            .await
+    {
         return state.views.error(&e, lang);
     }
     tracing::info!(user_id = %account.id, "account deleted by its owner");

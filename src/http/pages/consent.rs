@@ -37,6 +37,10 @@ pub async fn get(
         Err(e) => return state.views.error(&e, &interaction.locale),
     };
     let partner = crate::partners::find(&provider.db, &client.partner_id).await.ok().flatten().map(|p| p.name);
+    let group = match group_view(&state, &client.client_id).await {
+        Ok(group) => group,
+        Err(e) => return state.views.error(&e, &interaction.locale),
+    };
     // Claims that identify the resident let partners link them whatever the pairwise `sub`.
     let linkable =
         ["profile", "email", "address", "phone"].iter().any(|s| interaction.request.consent_scopes().contains(s));
@@ -49,6 +53,7 @@ pub async fn get(
         partner_name => partner,
         pieces => minijinja::value::Serde(&pieces),
         linkable => linkable,
+        group => group,
         logo_uri => logo.as_ref().and(meta.logo_uri.as_deref()),
         policy_uri => meta.policy_uri.as_deref(),
         tos_uri => meta.tos_uri.as_deref(),
@@ -95,6 +100,19 @@ async fn pieces(
             essential: piece.essential,
         })
         .collect())
+}
+
+/// The service's group, as the consent page names it: its name and its other services.
+async fn group_view(state: &AppState, client_id: &str) -> Result<Option<minijinja::Value>, PageError> {
+    let db = &state.provider.db;
+    let Some(group) = crate::consent::groups::of_client(db, client_id).await? else { return Ok(None) };
+    let mut others = Vec::new();
+    for member in group.members.iter().filter(|m| *m != client_id) {
+        if let Some(row) = crate::store::clients::find_by_id(db, member).await? {
+            others.push(row.name);
+        }
+    }
+    Ok(Some(context! { name => group.name, services => others }))
 }
 
 /// The origin of an https (or loopback http) URL, for the page's CSP.

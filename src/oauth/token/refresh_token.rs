@@ -37,6 +37,11 @@ pub async fn exchange(
     if bound_key.is_some() && bound_key != jkt {
         return Err(OAuthError::new(ErrorCode::InvalidDpopProof, "the refresh token is bound to another DPoP key"));
     }
+    // The resident's decisions as they are now: a consent expired or withdrawn ends the grant.
+    let consented = crate::consent::granted(&provider.db, &grant_row.user_id, &client.client_id, now).await?;
+    if !consented.contains(crate::consent::catalogue::IDENTITY.key) {
+        return Err(OAuthError::invalid_grant("the resident's consent expired or was withdrawn"));
+    }
     // Sender-constrained refresh tokens cannot be replayed by a thief: they are not rotated
     // (FAPI 2.0 §5.3.2.1), everyone else's are.
     let rotate = client.rotate_refresh_tokens && bound_key.is_none() && !client.metadata.dpop_bound_access_tokens;
@@ -61,6 +66,7 @@ pub async fn exchange(
         }
         None => granted,
     };
+    let scopes = crate::consent::effective_scopes(&scopes, &consented);
     // The partner's offer, as it is today: a change holds for the next token.
     let audience = user_token_audience(provider, grant_row.resource.as_deref());
     crate::partners::offer::check(&provider.db, &provider.config.gru, client, &scopes, &audience).await?;
@@ -84,8 +90,7 @@ pub async fn exchange(
         let claims_request: ClaimsRequest = serde_json::from_str(&grant_row.claims).unwrap_or_default();
         let mut extra = claims::values(&user, claims_request.id_token.keys());
         crate::federation::assurance::add(&provider.db, &user.id, &claims_request.id_token, &mut extra).await?;
-        let granted = crate::consent::granted(&provider.db, &user.id, &client.client_id, provider.now()).await?;
-        crate::consent::withhold(&mut extra, &granted);
+        crate::consent::withhold(&mut extra, &consented);
         Some(id_token::issue(
             provider,
             client,

@@ -1,0 +1,125 @@
+//! `glc consent …` and `glc audit …`: the daily consent expiry, the consent statistics, and the
+//! journal's integrity check.
+
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::output;
+use crate::config::Config;
+use crate::consent::statistics;
+use crate::{app, audit};
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Clear the decisions past their expiry, journal each, end the grants they covered.
+    /// Meant to run daily.
+    Expire {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Per service and per partner: consents given, refused, withdrawn, expired, live, and the
+    /// acceptance rate; no resident's data.
+    Stats {
+        /// Only this partner's services.
+        #[arg(long)]
+        partner: Option<String>,
+        /// From this day (YYYY-MM-DD, UTC); from the start by default.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the journal's hash chain from the first entry; fails on the first broken entry.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct Expired {
+    expired: u64,
+}
+
+pub async fn run_consent(cmd: ConsentCommand, config: Config, clock: crate::clock::SharedClock) -> anyhow::Result<()> {
+    match cmd {
+        ConsentCommand::Expire { json } => {
+            let provider = app::build_provider(config, clock).await?;
+            let expired = crate::oauth::withdrawal::expire(&provider)
+                .await
+                .map_err(|e| anyhow::anyhow!("consent expiry: {e:?}"))?;
+            output(json, &Expired { expired }, || format!("{expired} consents expired"))
+        }
+        ConsentCommand::Stats { partner, since, json } => {
+            let db = app::open_database(&config).await?;
+            let since = match since {
+                Some(day) => start_of_day(&day)?,
+                None => 0,
+            };
+            let stats = statistics::compute(&db, partner.as_deref(), since, clock.now()).await?;
+            output(json, &stats, || describe(&stats))
+        }
+    }
+}
+
+fn start_of_day(day: &str) -> anyhow::Result<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(day, &format).map_err(|_| anyhow::anyhow!("--since: expected YYYY-MM-DD"))?;
+    Ok(date.midnight().assume_utc().unix_timestamp())
+}
+
+fn describe(stats: &statistics::Statistics) -> String {
+    let rate = |r: Option<f64>| r.map(|r| format!("{:.0} %", r * 100.0)).unwrap_or_else(|| "—".to_owned());
+    let mut lines = vec![format!(
+        "{:<28} {:>7} {:>7} {:>9} {:>7} {:>6} {:>9}",
+        "", "given", "refused", "withdrawn", "expired", "live", "accepted"
+    )];
+    for c in &stats.clients {
+        let f = &c.figures;
+        lines.push(format!(
+            "{:<28} {:>7} {:>7} {:>9} {:>7} {:>6} {:>9}",
+            c.client_id,
+            f.given,
+            f.refused,
+            f.withdrawn,
+            f.expired,
+            f.live_consents,
+            rate(f.acceptance_rate)
+        ));
+    }
+    for p in &stats.partners {
+        let f = &p.figures;
+        lines.push(format!(
+            "{:<28} {:>7} {:>7} {:>9} {:>7} {:>6} {:>9}",
+            format!("partner {}", p.partner_id),
+            f.given,
+            f.refused,
+            f.withdrawn,
+            f.expired,
+            f.live_consents,
+            rate(f.acceptance_rate)
+        ));
+    }
+    lines.join("\n")
+}
+
+#[derive(Debug, Serialize)]
+struct Verified {
+    entries: u64,
+}
+
+pub async fn run_audit(cmd: AuditCommand, config: &Config) -> anyhow::Result<()> {
+    match cmd {
+        AuditCommand::Verify { json } => {
+            let db = app::open_database(config).await?;
+            match audit::verify(&db).await? {
+                Ok(entries) => output(json, &Verified { entries }, || format!("journal intact: {entries} entries")),
+                Err(broken) => Err(anyhow::anyhow!("journal broken: {broken}")),
+            }
+        }
+    }
+}

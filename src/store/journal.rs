@@ -1,0 +1,91 @@
+//! The `audit_journal` and `journal_pseudonyms` tables.
+
+use super::{Db, StoreResult, on_pool};
+
+/// One journal entry as stored; `hash` covers every other column (see `audit::chain`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct JournalRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub client_id: Option<String>,
+    pub partner_id: Option<String>,
+    pub reason: Option<String>,
+    pub origin: Option<String>,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+macro_rules! journal_columns {
+    () => {
+        "seq, at, actor, action, subject, client_id, partner_id, reason, origin, details, prev_hash, hash"
+    };
+}
+
+/// The last entry: where the next one chains on.
+pub async fn head(db: &Db) -> StoreResult<Option<(i64, String)>> {
+    const SQL: &str = "SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).fetch_optional(pool).await)?)
+}
+
+/// Appends one entry; a `Conflict` on `audit_journal_pkey` means another writer took its place.
+pub async fn insert(db: &Db, row: &JournalRow) -> StoreResult<()> {
+    const SQL: &str = concat!(
+        "INSERT INTO audit_journal (",
+        journal_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    );
+    on_pool!(db, pool => sqlx::query(SQL)
+        .bind(row.seq)
+        .bind(row.at)
+        .bind(&row.actor)
+        .bind(&row.action)
+        .bind(&row.subject)
+        .bind(&row.client_id)
+        .bind(&row.partner_id)
+        .bind(&row.reason)
+        .bind(&row.origin)
+        .bind(&row.details)
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Entries from `after_seq` on, in order, at most `limit`.
+pub async fn page(db: &Db, after_seq: i64, limit: i64) -> StoreResult<Vec<JournalRow>> {
+    const SQL: &str =
+        concat!("SELECT ", journal_columns!(), " FROM audit_journal WHERE seq > $1 ORDER BY seq LIMIT $2");
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(after_seq).bind(limit).fetch_all(pool).await)?)
+}
+
+/// How many entries of each action each client has, for actions starting with `prefix` and
+/// entries since `since`: (client_id, action, count).
+pub async fn count_by_client(db: &Db, prefix: &str, since: i64) -> StoreResult<Vec<(String, String, i64)>> {
+    const SQL: &str = "SELECT client_id, action, COUNT(*) FROM audit_journal \
+        WHERE client_id IS NOT NULL AND action LIKE $1 AND at >= $2 GROUP BY client_id, action ORDER BY client_id, action";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(format!("{prefix}%")).bind(since).fetch_all(pool).await)?)
+}
+
+/// The resident's pseudonym in the journal, made on first use.
+pub async fn pseudonym(db: &Db, user_id: &str, fresh: &str) -> StoreResult<String> {
+    const INSERT: &str = "INSERT INTO journal_pseudonyms (user_id, pseudonym) SELECT id, $2 FROM users WHERE id = $1 \
+        ON CONFLICT (user_id) DO NOTHING";
+    const SELECT: &str = "SELECT pseudonym FROM journal_pseudonyms WHERE user_id = $1";
+    on_pool!(db, pool => sqlx::query(INSERT).bind(user_id).bind(fresh).execute(pool).await.map(|r| r.rows_affected()))?;
+    let found: Option<String> =
+        on_pool!(db, pool => sqlx::query_scalar(SELECT).bind(user_id).fetch_optional(pool).await)?;
+    // An account deleted meanwhile keeps the fresh pseudonym, linked to nobody.
+    Ok(found.unwrap_or_else(|| fresh.to_owned()))
+}
+
+/// The account behind a pseudonym, while the account exists (the help desk, the resident's page).
+pub async fn user_of_pseudonym(db: &Db, pseudonym: &str) -> StoreResult<Option<String>> {
+    const SQL: &str = "SELECT user_id FROM journal_pseudonyms WHERE pseudonym = $1";
+    Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(pseudonym).fetch_optional(pool).await)?)
+}
