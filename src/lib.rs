@@ -6,6 +6,7 @@
 //! adapters (`store`, `signing`), wired once in `app` and shared through `provider::Provider`.
 //! Time comes from `clock`, so every rule is testable without sleeping.
 
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod cli;

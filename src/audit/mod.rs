@@ -24,6 +24,22 @@ pub enum Actor<'a> {
     System,
     /// A client application, authenticated.
     Client(&'a str),
+    /// An administrator (Métropole, commune, help desk, auditor), by account id.
+    Admin(&'a str),
+    /// Someone with the server's command line (`glc …`): bootstrap and operations.
+    Operator,
+}
+
+impl Actor<'_> {
+    /// Who, outside the journal (e.g. `admin_roles.granted_by`): an account id or a kind.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Resident(id) | Actor::Admin(id) => (*id).to_owned(),
+            Actor::Client(id) => format!("client:{id}"),
+            Actor::System => "system".to_owned(),
+            Actor::Operator => "operator".to_owned(),
+        }
+    }
 }
 
 /// One thing that happened, before it is chained.
@@ -71,8 +87,8 @@ pub async fn record(provider: &Provider, event: Event<'_>) -> Result<i64, StoreE
 pub async fn append(db: &Db, now: i64, event: Event<'_>) -> Result<i64, StoreError> {
     let actor = match event.actor {
         Actor::Resident(user_id) => format!("resident:{}", pseudonym(db, user_id).await?),
-        Actor::Client(client_id) => format!("client:{client_id}"),
-        Actor::System => "system".to_owned(),
+        Actor::Admin(user_id) => format!("admin:{}", pseudonym(db, user_id).await?),
+        Actor::Client(_) | Actor::System | Actor::Operator => event.actor.label(),
     };
     let subject = match event.subject {
         Some(user_id) => Some(pseudonym(db, user_id).await?),

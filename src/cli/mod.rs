@@ -19,6 +19,7 @@ use crate::oauth::scope::Scopes;
 use crate::signing::{KeyAlg, KeySet, SigningAlg};
 use crate::{app, store};
 
+mod admin;
 mod consent;
 mod partners;
 
@@ -57,6 +58,9 @@ pub enum Command {
     /// The audit journal.
     #[command(subcommand)]
     Audit(consent::AuditCommand),
+    /// Administrators and their roles.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Relying parties (OIDC clients).
     #[command(subcommand)]
     Client(ClientCommand),
@@ -362,6 +366,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Partner(cmd) => partners::run(cmd, &config, clock.now()).await,
         Command::Consent(cmd) => consent::run_consent(cmd, config, clock).await,
         Command::Audit(cmd) => consent::run_audit(cmd, &config).await,
+        Command::Admin(cmd) => admin::run(cmd, &config, clock.now()).await,
         Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
         Command::Keys(cmd) => run_keys(cmd, &config, clock.now()),
         Command::RegistrationToken(cmd) => run_registration_token(cmd, &config, clock.now()).await,

@@ -10,6 +10,7 @@
 //! [`ephemeral`], not here.
 
 pub mod activity;
+pub mod admin_roles;
 pub mod client_purposes;
 pub mod clients;
 pub mod consent_items;

@@ -5,6 +5,7 @@
 
 mod accessibility;
 mod accounts;
+mod admin;
 mod basic_op;
 mod browser_flow;
 mod cli;
