@@ -1,5 +1,14 @@
-//! Administration: who may do what. Administrators are GrandLyon Connect accounts with one or
-//! more roles (`roles`); every administrative action asks `Admin::may` first, with the least
-//! privilege each role needs, and lands in the audit journal.
+//! Administration: who may do what, and the operations the admin API and the console share.
+//! Administrators are GrandLyon Connect accounts with one or more roles (`roles`), or clients
+//! acting for their partner (`caller`); every operation checks its permission first (role and
+//! token scope), with the least privilege each role needs, and every change lands in the audit
+//! journal.
 
+pub mod caller;
+pub mod error;
+pub mod journal;
+pub mod registry;
 pub mod roles;
+
+pub use caller::Caller;
+pub use error::AdminError;

@@ -63,6 +63,10 @@ impl Role {
 pub enum Permission<'a> {
     /// The registry itself: create partners, change their offer, population, links and groups.
     ManagePartners,
+    /// Read one partner's record.
+    ViewPartner {
+        partner: &'a str,
+    },
     /// One partner's clients, their secrets and keys, its registration tokens.
     ManageClients {
         partner: &'a str,
@@ -80,6 +84,32 @@ pub enum Permission<'a> {
     ReadJournal,
 }
 
+impl Permission<'_> {
+    /// The access-token scope that carries this permission (the role must allow it too).
+    pub fn scope(&self) -> &'static str {
+        match self {
+            Permission::ManagePartners | Permission::ViewPartner { .. } => "admin:partners",
+            Permission::ManageClients { .. } => "admin:clients",
+            Permission::ViewFees { .. } => "admin:fees",
+            Permission::ViewConsentStatistics { .. } => "admin:consent",
+            Permission::ManageKeys => "admin:keys",
+            Permission::AssistResidents => "admin:residents",
+            Permission::ReadJournal => "admin:journal",
+        }
+    }
+}
+
+/// Every admin scope, for registering the console and scripts.
+pub const ADMIN_SCOPES: [&str; 7] = [
+    "admin:partners",
+    "admin:clients",
+    "admin:fees",
+    "admin:consent",
+    "admin:keys",
+    "admin:residents",
+    "admin:journal",
+];
+
 /// An account and its roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Admin {
@@ -92,7 +122,8 @@ impl Admin {
         self.roles.iter().any(|role| match role {
             Role::MetropoleAdmin => true,
             Role::CommuneAdmin(own) => match permission {
-                Permission::ManageClients { partner }
+                Permission::ViewPartner { partner }
+                | Permission::ManageClients { partner }
                 | Permission::ViewFees { partner }
                 | Permission::ViewConsentStatistics { partner } => partner == own,
                 _ => false,
@@ -203,6 +234,7 @@ mod tests {
         let all = |partner| {
             [
                 Permission::ManagePartners,
+                Permission::ViewPartner { partner },
                 Permission::ManageClients { partner },
                 Permission::ViewFees { partner },
                 Permission::ViewConsentStatistics { partner },
@@ -212,13 +244,14 @@ mod tests {
             ]
         };
         let allowed = |admin: &Admin, partner| all(partner).into_iter().filter(|p| admin.may(*p)).count();
-        assert_eq!(allowed(&with(vec![Role::MetropoleAdmin]), "bron"), 7);
+        assert_eq!(allowed(&with(vec![Role::MetropoleAdmin]), "bron"), 8);
 
         let bron = with(vec![Role::CommuneAdmin("bron".into())]);
         assert!(bron.may(Permission::ManageClients { partner: "bron" }));
         assert!(bron.may(Permission::ViewFees { partner: "bron" }));
         assert!(bron.may(Permission::ViewConsentStatistics { partner: "bron" }));
-        assert_eq!(allowed(&bron, "bron"), 3);
+        assert!(bron.may(Permission::ViewPartner { partner: "bron" }));
+        assert_eq!(allowed(&bron, "bron"), 4);
         assert_eq!(allowed(&bron, "lyon"), 0, "never another commune's");
         assert_eq!(bron.partners(), Some(vec!["bron"]));
 

@@ -196,7 +196,7 @@ pub async fn run(cmd: PartnerCommand, config: &Config, now: i64) -> anyhow::Resu
             })
         }
         PartnerCommand::Update { id, name, facts, json } => {
-            let p = partners::update(&db, &id, facts.into_changes(name)?, now).await?;
+            let p = partners::update(&db, &id, facts.into_changes(name)?, None, now).await?;
             output(json, &p, || format!("updated partner {}", describe(&p)))
         }
         PartnerCommand::Fees { year, csv, json } => {

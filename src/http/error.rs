@@ -123,3 +123,44 @@ impl IntoResponse for BearerError {
         response
     }
 }
+
+/// The admin API's errors: RFC 6750 challenges for the token, then a JSON body with an `error`
+/// code, a description, and the `field` at fault for a validation error.
+impl IntoResponse for crate::admin::AdminError {
+    fn into_response(self) -> Response {
+        use crate::admin::AdminError as E;
+        let description = self.to_string();
+        let (status, code, field) = match self {
+            E::NoToken => return BearerError::Missing.into_response(),
+            E::Token(e) if e.code == ErrorCode::InvalidDpopProof => return BearerError::Dpop(e).into_response(),
+            E::Token(e) => return BearerError::Protocol(e).into_response(),
+            E::InsufficientScope(scope) => {
+                let mut response = (
+                    StatusCode::FORBIDDEN,
+                    Json(json!({ "error": "insufficient_scope", "error_description": description, "scope": scope })),
+                )
+                    .into_response();
+                let challenge =
+                    format!("Bearer realm=\"GrandLyon Connect\", error=\"insufficient_scope\", scope=\"{scope}\"");
+                if let Ok(v) = HeaderValue::from_str(&challenge) {
+                    response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+                return response;
+            }
+            E::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None),
+            E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            E::Invalid { field, .. } => (StatusCode::BAD_REQUEST, "invalid_request", Some(field)),
+            E::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+            E::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required", None),
+            E::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "precondition_failed", None),
+            E::Store(e) => return JsonError(e.into()).into_response(),
+        };
+        let mut body = json!({ "error": code, "error_description": description });
+        if let Some(field) = field {
+            body["field"] = field.into();
+        }
+        let mut response = (status, Json(body)).into_response();
+        no_store(&mut response);
+        response
+    }
+}

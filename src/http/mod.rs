@@ -2,6 +2,7 @@
 //! here (they live in `oauth`, `identity`, …), and [`error`] is the one place that maps errors
 //! to statuses and bodies.
 
+pub mod admin_api;
 pub mod client_address;
 pub mod cookies;
 pub mod cors;

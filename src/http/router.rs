@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), super::cors::layer));
     let routes = Router::new()
         .merge(cross_origin)
+        .nest(super::admin_api::BASE, super::admin_api::routes())
         .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
         .route(paths::INTROSPECT, post(introspect::post))
         .route(paths::REGISTER, post(register::create))

@@ -56,8 +56,9 @@ pub struct Contact {
 impl Contact {
     /// `Name <address>` or `Name <address> (role)`.
     pub fn parse(text: &str) -> Result<Contact, PartnerError> {
-        let invalid = || {
-            PartnerError::Invalid(format!("contact {text:?}: expected \"Name <address>\" or \"Name <address> (role)\""))
+        let invalid = || PartnerError::Invalid {
+            field: "contacts",
+            why: format!("{text:?}: expected \"Name <address>\" or \"Name <address> (role)\""),
         };
         let (name, rest) = text.split_once('<').ok_or_else(invalid)?;
         let (email, rest) = rest.split_once('>').ok_or_else(invalid)?;
@@ -89,6 +90,8 @@ pub struct Partner {
     pub joined_on: Option<String>,
     pub contacts: Vec<Contact>,
     pub updated_at: i64,
+    /// Bumped by every update (the admin API's ETag).
+    pub version: i64,
 }
 
 impl From<PartnerRow> for Partner {
@@ -105,6 +108,7 @@ impl From<PartnerRow> for Partner {
             pilot: r.pilot,
             joined_on: r.joined_on,
             updated_at: r.updated_at,
+            version: r.version,
         }
     }
 }
@@ -139,14 +143,19 @@ impl Partner {
             joined_on: self.joined_on.clone(),
             contacts: serde_json::to_string(&self.contacts).unwrap_or_else(|_| "[]".into()),
             updated_at: self.updated_at,
+            version: self.version,
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PartnerError {
-    #[error("invalid partner: {0}")]
-    Invalid(String),
+    /// `field` is the member of the partner's JSON representation at fault.
+    #[error("invalid partner {field}: {why}")]
+    Invalid { field: &'static str, why: String },
+    /// Changed by someone else since `expected` was read.
+    #[error("the partner changed since version {expected} was read")]
+    Changed { expected: i64 },
     #[error("a partner with this {0} already exists")]
     Exists(&'static str),
     #[error("no partner {0}")]
@@ -177,21 +186,25 @@ fn apply(partner: &mut Partner, changes: PartnerChanges) -> Result<(), PartnerEr
     if let Some(name) = changes.name {
         let name = name.trim();
         if name.is_empty() || name.len() > 200 {
-            return Err(PartnerError::Invalid("name must be 1 to 200 characters".into()));
+            return Err(PartnerError::Invalid { field: "name", why: "must be 1 to 200 characters".into() });
         }
         partner.name = name.to_owned();
     }
     if let Some(code) = changes.insee_code {
         if !is_insee_code(&code) {
-            return Err(PartnerError::Invalid(format!(
-                "{code} is not an INSEE commune code (5 characters, e.g. 69123)"
-            )));
+            return Err(PartnerError::Invalid {
+                field: "insee_code",
+                why: format!("{code} is not an INSEE commune code (5 characters, e.g. 69123)"),
+            });
         }
         partner.insee_code = Some(code);
     }
     if let Some(population) = changes.population {
         if !(0..=100_000_000).contains(&population) {
-            return Err(PartnerError::Invalid(format!("population {population} is not a number of inhabitants")));
+            return Err(PartnerError::Invalid {
+                field: "population",
+                why: format!("{population} is not a number of inhabitants"),
+            });
         }
         partner.population = Some(population);
     }
@@ -204,10 +217,19 @@ fn apply(partner: &mut Partner, changes: PartnerChanges) -> Result<(), PartnerEr
     if let Some(date) = changes.joined_on {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         time::Date::parse(&date, &format)
-            .map_err(|_| PartnerError::Invalid(format!("joined on {date:?}: expected YYYY-MM-DD")))?;
+            .map_err(|_| PartnerError::Invalid { field: "joined_on", why: format!("{date:?}: expected YYYY-MM-DD") })?;
         partner.joined_on = Some(date);
     }
     if let Some(contacts) = changes.contacts {
+        let valid = |c: &Contact| {
+            !c.name.trim().is_empty() && c.name.len() <= 200 && c.email.contains('@') && c.email.len() <= 254
+        };
+        if !contacts.iter().all(valid) {
+            return Err(PartnerError::Invalid {
+                field: "contacts",
+                why: "each needs a name and an email address".into(),
+            });
+        }
         partner.contacts = contacts;
     }
     Ok(())
@@ -226,11 +248,11 @@ fn conflict(e: StoreError) -> PartnerError {
 pub async fn create_commune(db: &Db, changes: PartnerChanges, now: i64) -> Result<Partner, PartnerError> {
     let name = changes.name.clone().unwrap_or_default();
     if name.trim().is_empty() {
-        return Err(PartnerError::Invalid("name must be 1 to 200 characters".into()));
+        return Err(PartnerError::Invalid { field: "name", why: "must be 1 to 200 characters".into() });
     }
     let id = slugify(name.trim());
     if id.is_empty() {
-        return Err(PartnerError::Invalid("name must contain letters or digits".into()));
+        return Err(PartnerError::Invalid { field: "name", why: "must contain letters or digits".into() });
     }
     let mut partner = Partner {
         id,
@@ -244,6 +266,7 @@ pub async fn create_commune(db: &Db, changes: PartnerChanges, now: i64) -> Resul
         joined_on: None,
         contacts: Vec::new(),
         updated_at: now,
+        version: 1,
     };
     apply(&mut partner, changes)?;
     partners::insert(db, &partner.row()).await.map_err(conflict)?;
@@ -251,11 +274,26 @@ pub async fn create_commune(db: &Db, changes: PartnerChanges, now: i64) -> Resul
 }
 
 /// Changes what `changes` names; the new offer holds for every token issued from now on.
-pub async fn update(db: &Db, id: &str, changes: PartnerChanges, now: i64) -> Result<Partner, PartnerError> {
+/// `expected_version`: the version the change was made on (the admin API's `If-Match`); a
+/// partner changed since is refused with `Changed`, never silently overwritten.
+pub async fn update(
+    db: &Db,
+    id: &str,
+    changes: PartnerChanges,
+    expected_version: Option<i64>,
+    now: i64,
+) -> Result<Partner, PartnerError> {
     let mut partner = find(db, id).await?.ok_or_else(|| PartnerError::NotFound(id.to_owned()))?;
+    let expected = expected_version.unwrap_or(partner.version);
+    if partner.version != expected {
+        return Err(PartnerError::Changed { expected });
+    }
     apply(&mut partner, changes)?;
     partner.updated_at = now;
-    partners::update(db, &partner.row()).await.map_err(conflict)?;
+    if !partners::update(db, &partner.row()).await.map_err(conflict)? {
+        return Err(PartnerError::Changed { expected });
+    }
+    partner.version += 1;
     Ok(partner)
 }
 
@@ -280,7 +318,8 @@ pub async fn add_resource_server(
     name: &str,
     now: i64,
 ) -> Result<ResourceServerRow, PartnerError> {
-    crate::oauth::client::check_resource(uri).map_err(|e| PartnerError::Invalid(format!("resource {uri}: {e}")))?;
+    crate::oauth::client::check_resource(uri)
+        .map_err(|e| PartnerError::Invalid { field: "uri", why: format!("resource {uri}: {e}") })?;
     if find(db, partner_id).await?.is_none() {
         return Err(PartnerError::NotFound(partner_id.to_owned()));
     }

@@ -64,6 +64,42 @@ pub async fn page(db: &Db, after_seq: i64, limit: i64) -> StoreResult<Vec<Journa
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(after_seq).bind(limit).fetch_all(pool).await)?)
 }
 
+/// Which entries to read: after a sequence number, optionally one action (or a prefix ending in
+/// `.`), one client, one partner, a time window.
+#[derive(Debug, Clone, Default)]
+pub struct JournalFilter {
+    pub after: i64,
+    pub limit: i64,
+    pub action: Option<String>,
+    pub client_id: Option<String>,
+    pub partner_id: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+pub async fn filtered(db: &Db, f: &JournalFilter) -> StoreResult<Vec<JournalRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        journal_columns!(),
+        " FROM audit_journal WHERE seq > $1 AND ($2 IS NULL OR action = $2 OR action LIKE $3) \
+        AND ($4 IS NULL OR client_id = $4) AND ($5 IS NULL OR partner_id = $5) \
+        AND at >= $6 AND at < $7 ORDER BY seq LIMIT $8"
+    );
+    // "consent." selects every consent event; "consent.given" that one only.
+    let prefix = f.action.as_deref().filter(|a| a.ends_with('.')).map(|a| format!("{a}%"));
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL)
+        .bind(f.after)
+        .bind(&f.action)
+        .bind(&prefix)
+        .bind(&f.client_id)
+        .bind(&f.partner_id)
+        .bind(f.since.unwrap_or(i64::MIN))
+        .bind(f.until.unwrap_or(i64::MAX))
+        .bind(f.limit)
+        .fetch_all(pool)
+        .await)?)
+}
+
 /// How many entries of each action each client has, for actions starting with `prefix` and
 /// entries since `since`: (client_id, action, count).
 pub async fn count_by_client(db: &Db, prefix: &str, since: i64) -> StoreResult<Vec<(String, String, i64)>> {

@@ -17,12 +17,14 @@ pub struct PartnerRow {
     /// JSON list of contacts.
     pub contacts: String,
     pub updated_at: i64,
+    /// Bumped by every update.
+    pub version: i64,
 }
 
 /// The columns of a [`PartnerRow`], in its order.
 macro_rules! partner_columns {
     () => {
-        "id, name, insee_code, kind, created_at, population, offer, pilot, joined_on, contacts, updated_at"
+        "id, name, insee_code, kind, created_at, population, offer, pilot, joined_on, contacts, updated_at, version"
     };
 }
 
@@ -47,10 +49,11 @@ pub async fn insert(db: &Db, row: &PartnerRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Writes every field but the id, kind and creation time; `false` when no such partner.
+/// Writes every field but the id, kind and creation time, if the stored version is still
+/// `row.version`, and bumps it; `false` when no such partner at that version.
 pub async fn update(db: &Db, row: &PartnerRow) -> StoreResult<bool> {
     const SQL: &str = "UPDATE partners SET name = $1, insee_code = $2, population = $3, offer = $4, pilot = $5, \
-        joined_on = $6, contacts = $7, updated_at = $8 WHERE id = $9";
+        joined_on = $6, contacts = $7, updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10";
     let n = on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.name)
         .bind(&row.insee_code)
@@ -61,6 +64,7 @@ pub async fn update(db: &Db, row: &PartnerRow) -> StoreResult<bool> {
         .bind(&row.contacts)
         .bind(row.updated_at)
         .bind(&row.id)
+        .bind(row.version)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;

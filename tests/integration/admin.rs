@@ -100,3 +100,259 @@ async fn roles_are_journaled_with_their_author_and_go_with_the_account() {
     assert!(roles::admin(db, &agent.id).await.unwrap().is_none());
     assert_eq!(glc::audit::verify(db).await.unwrap(), Ok(4));
 }
+
+// --- the admin API ---------------------------------------------------------------------------
+
+use glc::oauth::client::{ClientSpec, GrantType};
+use glc::oauth::scope::Scopes;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{Browser, PASSWORD, TestClient};
+
+const ALL_SCOPES: &str =
+    "admin:partners admin:clients admin:fees admin:consent admin:keys admin:residents admin:journal";
+
+/// The console: a Métropole client allowed every admin scope.
+async fn console(server: &TestServer) -> TestClient {
+    let scopes = format!("openid {ALL_SCOPES}");
+    server
+        .register(ClientSpec { scopes: Some(Scopes::parse(&scopes).unwrap()), ..TestServer::web_spec("Console") })
+        .await
+}
+
+/// `email` logs in to `client` and consents: their access token.
+async fn user_token(server: &TestServer, client: &TestClient, email: &str) -> String {
+    let browser = Browser::new(server);
+    let scope = format!("openid {ALL_SCOPES}");
+    let login = browser.open(&server.authorize_url(client, &[("scope", &scope)])).await;
+    let mut landing = browser.login(&login, email, PASSWORD).await;
+    if landing.is_consent_page() {
+        landing = browser.submit(&landing, &[("decision", "allow")]).await;
+    }
+    let (status, tokens) = server.redeem(client, &landing.callback()["code"], &[]).await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A script's token: `client_credentials` for a client of `partner` with `scopes`.
+async fn script_token(server: &TestServer, partner: Option<String>, scopes: &str) -> String {
+    let client = server
+        .register(ClientSpec {
+            name: "Script".into(),
+            partner_id: partner,
+            grant_types: vec![GrantType::ClientCredentials],
+            scopes: Some(Scopes::parse(scopes).unwrap()),
+            ..ClientSpec::default()
+        })
+        .await;
+    let (status, body) = server.post_as("/token", &client, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(status, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+async fn api(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    if_match: Option<&str>,
+) -> Answer {
+    let mut request =
+        reqwest::Client::new().request(method, server.url(&format!("/admin/api{path}"))).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if let Some(tag) = if_match {
+        request = request.header("If-Match", tag);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_routes_served() {
+    let server = TestServer::start().await;
+    let served: Value = reqwest::get(server.url("/admin/api/openapi.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(served["openapi"], "3.1.0");
+    let mut described: Vec<(String, String)> = Vec::new();
+    for (path, item) in served["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+            described.push((method.clone(), path.clone()));
+        }
+    }
+    described.sort();
+    let mut routes: Vec<(String, String)> =
+        glc::http::admin_api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    routes.sort();
+    assert_eq!(described, routes);
+    // Each is served: without a token, a challenge (not a 404 or a 405).
+    for (method, path) in &routes {
+        if path == "/openapi.json" {
+            continue;
+        }
+        let path = path.replace("{id}", "bron");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = reqwest::Client::new()
+            .request(method.clone(), server.url(&format!("/admin/api{path}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{method} {path}");
+        assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    }
+    // Every operation names the scope it needs, and every schema it refers to exists.
+    let text = served.to_string();
+    for (_, item) in served["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if method != "parameters" && operation["operationId"] != "openapi" {
+                assert!(operation["security"][0]["bearer"][0].as_str().unwrap().starts_with("admin:"));
+            }
+        }
+    }
+    for reference in text.split("#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(served["components"]["schemas"].get(name).is_some(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn each_role_does_exactly_its_part_through_the_api_and_every_change_is_journaled() {
+    let server = TestServer::start().await;
+    let db = &server.provider.db;
+    let now = server.provider.now();
+    let console = console(&server).await;
+    let bron = server.commune("Bron").await;
+    let lyon = server.commune("Lyon").await;
+    for (email, role) in [
+        ("dsi@grandlyon.com", Role::MetropoleAdmin),
+        ("dsi@bron.fr", Role::CommuneAdmin(bron.clone())),
+        ("agent@grandlyon.com", Role::Helpdesk),
+        ("audit@grandlyon.com", Role::Auditor),
+    ] {
+        server.resident(email).await;
+        roles::grant(db, now, Actor::Operator, email, role, None).await.unwrap();
+    }
+    server.resident("camille@lyon.fr").await;
+    let chief = user_token(&server, &console, "dsi@grandlyon.com").await;
+    let commune = user_token(&server, &console, "dsi@bron.fr").await;
+    let agent = user_token(&server, &console, "agent@grandlyon.com").await;
+    let auditor = user_token(&server, &console, "audit@grandlyon.com").await;
+    let resident = user_token(&server, &console, "camille@lyon.fr").await;
+
+    // The Métropole's administrator: every partner, creates and updates them.
+    let listed = api(&server, Method::GET, "/partners", &chief, None, None).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 3);
+    let created =
+        api(&server, Method::POST, "/partners", &chief, Some(json!({ "name": "Dardilly", "population": 8800 })), None)
+            .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.headers["location"], "/admin/api/partners/dardilly");
+    let tag = created.headers["etag"].to_str().unwrap().to_owned();
+    let offer = json!({ "offer": "restricted" });
+    assert_eq!(api(&server, Method::PATCH, "/partners/dardilly", &chief, Some(offer.clone()), None).await.status, 428);
+    let updated = api(&server, Method::PATCH, "/partners/dardilly", &chief, Some(offer.clone()), Some(&tag)).await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(updated.body["offer"], "restricted");
+    assert_ne!(updated.headers["etag"].to_str().unwrap(), tag);
+    // A second administrator working on the old copy is refused, not silently overwriting.
+    let stale =
+        api(&server, Method::PATCH, "/partners/dardilly", &chief, Some(json!({ "pilot": true })), Some(&tag)).await;
+    assert_eq!((stale.status, stale.body["error"].as_str()), (412, Some("precondition_failed")));
+    // Validation errors name the member.
+    let bad =
+        api(&server, Method::POST, "/partners", &chief, Some(json!({ "name": "Oullins", "population": -3 })), None)
+            .await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (400, Some("population")), "{}", bad.body);
+    let unknown =
+        api(&server, Method::POST, "/partners", &chief, Some(json!({ "name": "Oullins", "mayor": "x" })), None).await;
+    assert_eq!(unknown.body["field"], "mayor");
+    let again = api(&server, Method::POST, "/partners", &chief, Some(json!({ "name": "Dardilly" })), None).await;
+    assert_eq!(again.status, 409);
+
+    // A commune's administrator: their commune only, read-only, its fees and statistics.
+    let own = api(&server, Method::GET, "/partners", &commune, None, None).await;
+    let ids: Vec<&str> = own.body["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [bron.as_str()]);
+    assert_eq!(api(&server, Method::GET, &format!("/partners/{lyon}"), &commune, None, None).await.status, 404);
+    assert_eq!(api(&server, Method::GET, &format!("/partners/{bron}"), &commune, None, None).await.status, 200);
+    let patch =
+        api(&server, Method::PATCH, &format!("/partners/{bron}"), &commune, Some(offer.clone()), Some("*")).await;
+    assert_eq!((patch.status, patch.body["error"].as_str()), (403, Some("forbidden")));
+    let fees = api(&server, Method::GET, "/fees?year=2026", &commune, None, None).await;
+    assert_eq!(fees.body["lines"].as_array().unwrap().len(), 1, "{}", fees.body);
+    let stats = api(&server, Method::GET, "/consent/statistics", &commune, None, None).await;
+    assert!(
+        stats.body["partners"].as_array().unwrap().iter().all(|p| p["partner_id"] == bron.as_str()),
+        "{}",
+        stats.body
+    );
+    let other = api(&server, Method::GET, &format!("/consent/statistics?partner={lyon}"), &commune, None, None).await;
+    assert_eq!(other.status, 404);
+    assert_eq!(api(&server, Method::GET, "/journal", &commune, None, None).await.status, 403);
+
+    // The help desk and the auditor: nothing of the registry; the auditor reads the journal.
+    assert_eq!(api(&server, Method::GET, "/partners", &agent, None, None).await.status, 403);
+    assert_eq!(api(&server, Method::GET, "/journal", &agent, None, None).await.status, 403);
+    assert_eq!(api(&server, Method::GET, "/fees?year=2026", &auditor, None, None).await.status, 403);
+    assert_eq!(api(&server, Method::GET, "/partners", &resident, None, None).await.status, 403, "no role at all");
+    let journal = api(&server, Method::GET, "/journal?action=partner.&limit=10", &auditor, None, None).await;
+    assert_eq!(journal.status, 200, "{}", journal.body);
+    let entries = journal.body["items"].as_array().unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["partner.created", "partner.updated"]);
+    assert!(entries.iter().all(|e| e["actor"].as_str().unwrap().starts_with("admin:p-")));
+    assert!(entries.iter().all(|e| e["origin"] == "127.0.0.1"), "{entries:?}");
+    assert_eq!(entries[1]["details"]["offer"], "restricted");
+    let export = reqwest::Client::new()
+        .get(server.url("/admin/api/journal/export?action=partner.updated"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.headers()["content-type"], "application/x-ndjson");
+    let lines = export.text().await.unwrap();
+    assert_eq!(lines.lines().count(), 1);
+    let exported = api(&server, Method::GET, "/journal?action=journal.exported", &auditor, None, None).await;
+    assert_eq!(exported.body["items"].as_array().unwrap().len(), 1, "the export itself is journaled");
+    assert_eq!(glc::audit::verify(db).await.unwrap().map(|n| n > 0), Ok(true));
+}
+
+#[tokio::test]
+async fn scripts_use_client_credentials_narrowed_by_their_scopes_and_their_partner() {
+    let server = TestServer::start().await;
+    let bron = server.commune("Bron").await;
+    let lyon = server.commune("Lyon").await;
+    // A Métropole script with the journal's scope only.
+    let reader = script_token(&server, None, "admin:journal").await;
+    assert_eq!(api(&server, Method::GET, "/journal", &reader, None, None).await.status, 200);
+    let denied = api(&server, Method::GET, "/partners", &reader, None, None).await;
+    assert_eq!((denied.status, denied.body["error"].as_str()), (403, Some("insufficient_scope")));
+    assert!(denied.headers["www-authenticate"].to_str().unwrap().contains("scope=\"admin:partners\""));
+    // A commune's script acts for its commune.
+    let bron_script = script_token(&server, Some(bron.clone()), "admin:partners admin:fees").await;
+    let own = api(&server, Method::GET, "/partners", &bron_script, None, None).await;
+    assert_eq!(own.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(api(&server, Method::GET, &format!("/partners/{lyon}"), &bron_script, None, None).await.status, 404);
+    let create = api(&server, Method::POST, "/partners", &bron_script, Some(json!({ "name": "Oullins" })), None).await;
+    assert_eq!(create.status, 403);
+    // Bad tokens and bad parameters.
+    assert_eq!(api(&server, Method::GET, "/journal", "not-a-token", None, None).await.status, 401);
+    let twice = api(&server, Method::GET, "/journal?limit=1&limit=2", &reader, None, None).await;
+    assert_eq!((twice.status, twice.body["field"].as_str()), (400, Some("limit")));
+    let range = api(&server, Method::GET, "/journal?limit=0", &reader, None, None).await;
+    assert_eq!(range.body["field"], "limit");
+    let year = api(&server, Method::GET, "/fees", &bron_script, None, None).await;
+    assert_eq!(year.body["field"], "year");
+}

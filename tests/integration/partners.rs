@@ -161,7 +161,7 @@ async fn restricted_world() -> (TestServer, String) {
 
 async fn set_offer(server: &TestServer, partner: &str, offer: Offer) {
     let changes = PartnerChanges { offer: Some(offer), ..Default::default() };
-    glc::partners::update(&server.provider.db, partner, changes, server.provider.now()).await.unwrap();
+    glc::partners::update(&server.provider.db, partner, changes, None, server.provider.now()).await.unwrap();
 }
 
 #[tokio::test]

@@ -1,0 +1,100 @@
+//! `/admin/api/partners`: the registry.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::input::{self, Members};
+use super::{Authenticated, etag, if_match, json_body};
+use crate::admin::{AdminError, registry};
+use crate::http::AppState;
+use crate::partners::{Contact, Offer, Partner, PartnerChanges};
+
+const MEMBERS: [&str; 7] = ["name", "insee_code", "population", "offer", "pilot", "joined_on", "contacts"];
+
+fn changes(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<PartnerChanges, AdminError> {
+    let mut m = Members::new(json_body(method, headers, body)?, &MEMBERS)?;
+    let offer: Option<String> = m.take("offer", "\"global\" or \"restricted\"")?;
+    Ok(PartnerChanges {
+        name: m.take("name", "a string")?,
+        insee_code: m.take("insee_code", "a string of 5 characters")?,
+        population: m.take("population", "an integer")?,
+        offer: offer
+            .map(|o| Offer::parse(&o).ok_or_else(|| AdminError::invalid("offer", "\"global\" or \"restricted\"")))
+            .transpose()?,
+        pilot: m.take("pilot", "a boolean")?,
+        joined_on: m.take("joined_on", "a date, YYYY-MM-DD")?,
+        contacts: m.take::<Vec<Contact>>("contacts", "a list of {name, email, role?}")?,
+    })
+}
+
+fn one(status: StatusCode, partner: &Partner) -> Response {
+    (status, [(header::ETAG, etag(partner.version))], Json(partner)).into_response()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AdminError> {
+    let params = input::query(raw.as_deref(), &["limit", "after"])?;
+    let limit = input::integer(&params, "limit", 1..=200)?.unwrap_or(100) as usize;
+    let all = registry::partners(&state.provider, &caller).await?;
+    let start = match params.get("after") {
+        Some(after) => all
+            .iter()
+            .position(|p| &p.id == after)
+            .map(|i| i + 1)
+            .ok_or_else(|| AdminError::invalid("after", "a partner id from the previous page"))?,
+        None => 0,
+    };
+    let items: Vec<&Partner> = all.iter().skip(start).take(limit).collect();
+    let next = (start + limit < all.len()).then(|| items.last().map(|p| p.id.clone())).flatten();
+    Ok(Json(json!({ "items": items, "next": next })).into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let changes = changes(&method, &headers, &body)?;
+    if changes.name.is_none() {
+        return Err(AdminError::invalid("name", "required"));
+    }
+    let created = registry::create_partner(&state.provider, &caller, changes).await?;
+    let mut response = one(StatusCode::CREATED, &created);
+    if let Ok(location) = format!("{}/partners/{}", super::BASE, created.id).parse() {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AdminError> {
+    Ok(one(StatusCode::OK, &registry::partner(&state.provider, &caller, &id).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    // Only what the caller may see exists for them, whatever they send.
+    let current = registry::partner(&state.provider, &caller, &id).await?;
+    let version = if_match(&headers)?.unwrap_or(current.version);
+    let changes = changes(&method, &headers, &body)?;
+    let updated = registry::update_partner(&state.provider, &caller, &id, changes, version).await?;
+    Ok(one(StatusCode::OK, &updated))
+}
