@@ -5,6 +5,7 @@
 //! journal.
 
 pub mod caller;
+pub mod clients;
 pub mod error;
 pub mod journal;
 pub mod registry;

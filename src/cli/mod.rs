@@ -184,9 +184,12 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Issue a new secret; the old one stops working at once.
+    /// Issue a new secret, shown once. The old one stops working at once, or after
+    /// `--keep-previous-for` seconds (up to 30 days) so the application can switch first.
     RotateSecret {
         client_id: String,
+        #[arg(long)]
+        keep_previous_for: Option<i64>,
         #[arg(long)]
         json: bool,
     },
@@ -549,8 +552,12 @@ async fn run_client(cmd: ClientCommand, config: &Config, now: i64) -> anyhow::Re
                     .join("\n")
             })
         }
-        ClientCommand::RotateSecret { client_id, json } => {
-            let Some(secret) = client::rotate_secret(&db, &client_id).await? else {
+        ClientCommand::RotateSecret { client_id, keep_previous_for, json } => {
+            if keep_previous_for.is_some_and(|s| !(1..=client::MAX_SECRET_OVERLAP).contains(&s)) {
+                bail!("--keep-previous-for: 1 to {} seconds", client::MAX_SECRET_OVERLAP);
+            }
+            let previous_until = keep_previous_for.map(|s| now + s);
+            let Some(secret) = client::rotate_secret(&db, &client_id, previous_until).await? else {
                 bail!("no confidential client {client_id}");
             };
             output(json, &serde_json::json!({ "client_id": client_id, "client_secret": secret }), || {

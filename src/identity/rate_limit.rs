@@ -87,6 +87,22 @@ pub async fn record_success(store: &ShortLived, email: &str, ip: IpAddr) -> Resu
     store.delete(&next_attempt_key(rule, key)).await
 }
 
+/// Seconds before anyone may try to log in to `email`'s account (the account-wide delay that
+/// hammering from many addresses earns); 0 when none.
+pub async fn account_wait(store: &ShortLived, email: &str, now: i64) -> Result<i64, EphemeralError> {
+    let account = secrets::digest(&crate::identity::user::normalize_email(email));
+    let next = store.get(&next_attempt_key(&ACCOUNT, &account)).await?.and_then(|v| v.parse::<i64>().ok());
+    Ok(next.map_or(0, |n| (n - now).max(0)))
+}
+
+/// Lifts the account-wide delay (the help desk, once the resident is who they say). The
+/// per-address delays stay: they are at most 5 minutes for a resident's own mistakes.
+pub async fn lift(store: &ShortLived, email: &str) -> Result<(), EphemeralError> {
+    let account = secrets::digest(&crate::identity::user::normalize_email(email));
+    store.delete(&failures_key(&ACCOUNT, &account)).await?;
+    store.delete(&next_attempt_key(&ACCOUNT, &account)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

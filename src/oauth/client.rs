@@ -118,6 +118,9 @@ pub struct Client {
     /// Registered through the registration endpoint (RFC 7591), managed with its own token.
     #[serde(skip)]
     pub registration_token_digest: Option<String>,
+    /// Bumped by every change (the admin API's ETag).
+    #[serde(skip)]
+    pub version: i64,
 }
 
 fn serialize_json_text<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -173,6 +176,7 @@ impl Client {
             created_at: row.created_at,
             metadata,
             registration_token_digest: row.registration_token_digest,
+            version: row.version,
         })
     }
 }
@@ -221,6 +225,9 @@ pub struct ClientSpec {
     pub metadata: ClientMetadata,
 }
 
+/// Longest an old secret may stay valid beside a new one (30 days).
+pub const MAX_SECRET_OVERLAP: i64 = 30 * 86_400;
+
 /// Longest refresh grace window an administrator may set.
 pub const MAX_REFRESH_GRACE_SECONDS: i64 = 60;
 
@@ -263,8 +270,8 @@ pub struct RegisteredClient {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
-    #[error("invalid client: {0}")]
-    Invalid(String),
+    #[error("invalid client {field}: {why}")]
+    Invalid { field: &'static str, why: String },
     #[error("unknown partner {0}")]
     UnknownPartner(String),
     #[error(transparent)]
@@ -316,6 +323,7 @@ pub async fn create(
         created_at: now,
         metadata: spec.metadata.to_json(),
         registration_token_digest,
+        version: 1,
     };
     clients::insert(db, &row).await?;
     Ok(RegisteredClient { client: Client::from_row(row)?, client_secret: secret })
@@ -326,11 +334,15 @@ pub async fn create(
 pub async fn update(db: &Db, client: &Client, spec: ClientSpec) -> Result<Client, RegistrationError> {
     validate(&spec)?;
     if spec.auth_method != client.auth_method {
-        return Err(invalid("the authentication method cannot change: register a new client"));
+        return Err(invalid(
+            "token_endpoint_auth_method",
+            "the authentication method cannot change: register a new client",
+        ));
     }
     let scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect());
-    let mut row =
-        clients::find_by_id(db, &client.client_id).await?.ok_or_else(|| invalid("the client no longer exists"))?;
+    let mut row = clients::find_by_id(db, &client.client_id)
+        .await?
+        .ok_or_else(|| invalid("client_id", "the client no longer exists"))?;
     row.name = spec.name.trim().to_owned();
     row.redirect_uris = to_json_list(&spec.redirect_uris);
     row.post_logout_redirect_uris = to_json_list(&spec.post_logout_redirect_uris);
@@ -344,9 +356,86 @@ pub async fn update(db: &Db, client: &Client, spec: ClientSpec) -> Result<Client
     row.id_token_alg = spec.id_token_alg.as_str().to_owned();
     row.metadata = spec.metadata.to_json();
     if !clients::update_metadata(db, &row).await? {
-        return Err(invalid("the client no longer exists"));
+        return Err(invalid("client_id", "the client changed meanwhile, or no longer exists"));
     }
+    row.version += 1;
     Client::from_row(row).map_err(RegistrationError::from)
+}
+
+/// Why an administrator's change of a client was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminUpdateError {
+    #[error(transparent)]
+    Invalid(#[from] RegistrationError),
+    /// The client is no longer at the version the change was made on.
+    #[error("the client changed since it was read")]
+    Changed,
+}
+
+/// An administrator's change of a client, made on `expected_version`: its metadata and what
+/// only an administrator sets (resources, PKCE, refresh-token rules). Its id, partner, secret,
+/// authentication method, subject type and ID token algorithm stay.
+pub async fn update_by_admin(
+    db: &Db,
+    client: &Client,
+    spec: ClientSpec,
+    expected_version: i64,
+) -> Result<Client, AdminUpdateError> {
+    validate(&spec)?;
+    let mut row = clients::find_by_id(db, &client.client_id)
+        .await
+        .map_err(RegistrationError::from)?
+        .ok_or(AdminUpdateError::Changed)?;
+    if row.version != expected_version {
+        return Err(AdminUpdateError::Changed);
+    }
+    row.name = spec.name.trim().to_owned();
+    row.redirect_uris = to_json_list(&spec.redirect_uris);
+    row.post_logout_redirect_uris = to_json_list(&spec.post_logout_redirect_uris);
+    row.backchannel_logout_uri = spec.backchannel_logout_uri.clone();
+    row.frontchannel_logout_uri = spec.frontchannel_logout_uri.clone();
+    row.jwks = spec.jwks.clone();
+    row.jwks_uri = spec.jwks_uri.clone();
+    row.grant_types = to_json_list(&spec.grant_types.iter().map(|g| g.as_str().to_owned()).collect::<Vec<_>>());
+    row.scopes = spec.scopes.clone().unwrap_or_else(|| STANDARD_SCOPES.into_iter().collect()).to_string();
+    row.metadata = spec.metadata.to_json();
+    row.resources = to_json_list(&spec.resources);
+    row.require_pkce = spec.require_pkce;
+    row.rotate_refresh_tokens = spec.rotate_refresh_tokens;
+    row.refresh_grace_seconds = spec.refresh_grace_seconds;
+    if !clients::update_by_admin(db, &row).await.map_err(RegistrationError::from)? {
+        return Err(AdminUpdateError::Changed);
+    }
+    row.version += 1;
+    Ok(Client::from_row(row).map_err(RegistrationError::from)?)
+}
+
+impl Client {
+    /// What the client is, as a specification to change and register again.
+    pub fn to_spec(&self) -> ClientSpec {
+        ClientSpec {
+            // Chosen ids are validated at creation only; a random one would not pass as chosen.
+            client_id: None,
+            name: self.name.clone(),
+            partner_id: Some(self.partner_id.clone()),
+            redirect_uris: self.redirect_uris.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            frontchannel_logout_uri: self.frontchannel_logout_uri.clone(),
+            jwks: self.jwks.clone(),
+            jwks_uri: self.jwks_uri.clone(),
+            grant_types: self.grant_types.clone(),
+            auth_method: self.auth_method,
+            scopes: Some(self.scopes.clone()),
+            resources: self.resources.clone(),
+            subject_type: self.subject_type,
+            id_token_alg: self.id_token_alg,
+            require_pkce: self.require_pkce,
+            rotate_refresh_tokens: self.rotate_refresh_tokens,
+            refresh_grace_seconds: self.refresh_grace_seconds,
+            metadata: self.metadata.clone(),
+        }
+    }
 }
 
 /// A random client id (144 bits, base64url) that starts with a letter or digit: one starting
@@ -360,70 +449,83 @@ fn new_client_id() -> String {
     }
 }
 
-/// Issues a new secret for a confidential client; the old one stops working at once.
-pub async fn rotate_secret(db: &Db, client_id: &str) -> Result<Option<String>, StoreError> {
+/// Issues a new secret for a confidential client, shown once. The old one stops working at
+/// once, or at `previous_until` so the application can switch without going down.
+pub async fn rotate_secret(
+    db: &Db,
+    client_id: &str,
+    previous_until: Option<i64>,
+) -> Result<Option<String>, StoreError> {
     let secret = secrets::new_secret();
-    let updated = clients::update_secret_digest(db, client_id, &secrets::digest(&secret)).await?;
+    let updated = clients::update_secret_digest(db, client_id, &secrets::digest(&secret), previous_until).await?;
     Ok(updated.then_some(secret))
 }
 
-fn invalid(msg: impl Into<String>) -> RegistrationError {
-    RegistrationError::Invalid(msg.into())
+/// `field`: the client metadata member at fault (RFC 7591 §2 names).
+fn invalid(field: &'static str, msg: impl Into<String>) -> RegistrationError {
+    RegistrationError::Invalid { field, why: msg.into() }
 }
 
 pub fn validate(spec: &ClientSpec) -> Result<(), RegistrationError> {
     if spec.name.trim().is_empty() || spec.name.len() > 200 {
-        return Err(invalid("name must be 1 to 200 characters"));
+        return Err(invalid("client_name", "name must be 1 to 200 characters"));
     }
     if let Some(id) = &spec.client_id
         && !is_chosen_client_id(id)
     {
-        return Err(invalid("a chosen client_id is 3 to 64 lowercase letters, digits, '.', '-' or '_'"));
+        return Err(invalid("client_id", "a chosen client_id is 3 to 64 lowercase letters, digits, '.', '-' or '_'"));
     }
     if !(0..=MAX_REFRESH_GRACE_SECONDS).contains(&spec.refresh_grace_seconds) {
-        return Err(invalid(format!("the refresh grace window must be 0 to {MAX_REFRESH_GRACE_SECONDS} seconds")));
+        return Err(invalid(
+            "refresh_grace_seconds",
+            format!("the refresh grace window must be 0 to {MAX_REFRESH_GRACE_SECONDS} seconds"),
+        ));
     }
     if spec.grant_types.is_empty() {
-        return Err(invalid("at least one grant type is required"));
+        return Err(invalid("grant_types", "at least one grant type is required"));
     }
     match (&spec.jwks, &spec.jwks_uri, spec.auth_method) {
         (Some(_), Some(_), _) => {
-            return Err(invalid("register the keys inline (--jwks) or by URL (--jwks-uri), not both"));
+            return Err(invalid("jwks", "register the keys inline (--jwks) or by URL (--jwks-uri), not both"));
         }
         (None, None, AuthMethod::PrivateKeyJwt) => {
-            return Err(invalid("private_key_jwt needs the client's public keys (--jwks or --jwks-uri)"));
+            return Err(invalid("jwks", "private_key_jwt needs the client's public keys (--jwks or --jwks-uri)"));
         }
-        (Some(jwks), None, _) => crate::signing::client_keys::validate_jwks(jwks).map_err(invalid)?,
-        (None, Some(uri), _) => check_web_uri(uri).map_err(|e| invalid(format!("JWKS URI {uri}: {e}")))?,
+        (Some(jwks), None, _) => crate::signing::client_keys::validate_jwks(jwks).map_err(|e| invalid("jwks", e))?,
+        (None, Some(uri), _) => check_web_uri(uri).map_err(|e| invalid("jwks_uri", format!("JWKS URI {uri}: {e}")))?,
         (None, None, _) => {}
     }
     let uses_code = spec.grant_types.contains(&GrantType::AuthorizationCode);
     if uses_code && spec.redirect_uris.is_empty() {
-        return Err(invalid("authorization_code clients need at least one redirect URI"));
+        return Err(invalid("redirect_uris", "authorization_code clients need at least one redirect URI"));
     }
     if spec.grant_types.contains(&GrantType::RefreshToken) && !uses_code {
-        return Err(invalid("refresh_token requires authorization_code"));
+        return Err(invalid("grant_types", "refresh_token requires authorization_code"));
     }
     if spec.auth_method == AuthMethod::None && spec.grant_types.contains(&GrantType::ClientCredentials) {
-        return Err(invalid("a public client cannot use client_credentials"));
+        return Err(invalid("grant_types", "a public client cannot use client_credentials"));
     }
     for uri in &spec.redirect_uris {
-        check_redirect_uri(uri).map_err(|e| invalid(format!("redirect URI {uri}: {e}")))?;
+        check_redirect_uri(uri).map_err(|e| invalid("redirect_uris", format!("redirect URI {uri}: {e}")))?;
     }
     for uri in &spec.post_logout_redirect_uris {
-        check_redirect_uri(uri).map_err(|e| invalid(format!("post-logout redirect URI {uri}: {e}")))?;
+        check_redirect_uri(uri)
+            .map_err(|e| invalid("post_logout_redirect_uris", format!("post-logout redirect URI {uri}: {e}")))?;
     }
     if let Some(uri) = &spec.backchannel_logout_uri {
-        check_web_uri(uri).map_err(|e| invalid(format!("back-channel logout URI {uri}: {e}")))?;
+        check_web_uri(uri)
+            .map_err(|e| invalid("backchannel_logout_uri", format!("back-channel logout URI {uri}: {e}")))?;
     }
     if let Some(uri) = &spec.frontchannel_logout_uri {
-        check_web_uri(uri).map_err(|e| invalid(format!("front-channel logout URI {uri}: {e}")))?;
+        check_web_uri(uri)
+            .map_err(|e| invalid("frontchannel_logout_uri", format!("front-channel logout URI {uri}: {e}")))?;
     }
     if let Some(uri) = &spec.metadata.consent_withdrawal_uri {
-        check_web_uri(uri).map_err(|e| invalid(format!("consent withdrawal URI {uri}: {e}")))?;
+        check_web_uri(uri)
+            .map_err(|e| invalid("consent_withdrawal_uri", format!("consent withdrawal URI {uri}: {e}")))?;
     }
     for resource in &spec.resources {
-        check_resource(resource).map_err(|e| invalid(format!("resource {resource}: {e}")))?;
+        check_resource(resource).map_err(|e| invalid("resources", format!("resource {resource}: {e}")))?;
     }
     validate_metadata(spec)
 }
@@ -437,39 +539,60 @@ fn validate_metadata(spec: &ClientSpec) -> Result<(), RegistrationError> {
     match meta.request_object_signing_alg.as_deref() {
         None | Some(ALG_NONE) => {}
         Some(alg) if CLIENT_SIGNING_ALGS.contains(&alg) => {}
-        Some(alg) => return Err(invalid(format!("request object algorithm {alg} is not supported"))),
+        Some(alg) => {
+            return Err(invalid(
+                "request_object_signing_alg",
+                format!("request object algorithm {alg} is not supported"),
+            ));
+        }
     }
     let signs_requests =
         meta.require_signed_request_object || meta.request_object_signing_alg.as_deref().is_some_and(|a| a != ALG_NONE);
     if signs_requests && !has_keys {
-        return Err(invalid("signed request objects need the client's public keys (jwks or jwks_uri)"));
+        return Err(invalid("jwks", "signed request objects need the client's public keys (jwks or jwks_uri)"));
     }
     if meta.require_signed_request_object && meta.request_object_signing_alg.as_deref() == Some(ALG_NONE) {
-        return Err(invalid("a client that must sign its request objects cannot register alg none"));
+        return Err(invalid(
+            "request_object_signing_alg",
+            "a client that must sign its request objects cannot register alg none",
+        ));
     }
     for uri in &meta.request_uris {
         check_web_uri(uri.split('#').next().unwrap_or_default())
-            .map_err(|e| invalid(format!("request URI {uri}: {e}")))?;
+            .map_err(|e| invalid("request_uris", format!("request URI {uri}: {e}")))?;
     }
-    for (what, uri) in [
-        ("client URI", &meta.client_uri),
-        ("logo URI", &meta.logo_uri),
-        ("policy URI", &meta.policy_uri),
-        ("terms of service URI", &meta.tos_uri),
-        ("sector identifier URI", &meta.sector_identifier_uri),
+    for (field, what, uri) in [
+        ("client_uri", "client URI", &meta.client_uri),
+        ("logo_uri", "logo URI", &meta.logo_uri),
+        ("policy_uri", "policy URI", &meta.policy_uri),
+        ("tos_uri", "terms of service URI", &meta.tos_uri),
+        ("sector_identifier_uri", "sector identifier URI", &meta.sector_identifier_uri),
     ] {
         if let Some(uri) = uri {
-            check_web_uri(uri).map_err(|e| invalid(format!("{what} {uri}: {e}")))?;
+            check_web_uri(uri).map_err(|e| invalid(field, format!("{what} {uri}: {e}")))?;
         }
     }
     if let Some(alg) = &meta.userinfo_signed_response_alg
         && SigningAlg::parse(alg).is_none()
     {
-        return Err(invalid(format!("userinfo signing algorithm {alg} is not supported")));
+        return Err(invalid(
+            "userinfo_signed_response_alg",
+            format!("userinfo signing algorithm {alg} is not supported"),
+        ));
     }
-    for (what, alg, enc) in [
-        ("id_token", &meta.id_token_encrypted_response_alg, &meta.id_token_encrypted_response_enc),
-        ("userinfo", &meta.userinfo_encrypted_response_alg, &meta.userinfo_encrypted_response_enc),
+    for (field, what, alg, enc) in [
+        (
+            "id_token_encrypted_response_alg",
+            "id_token",
+            &meta.id_token_encrypted_response_alg,
+            &meta.id_token_encrypted_response_enc,
+        ),
+        (
+            "userinfo_encrypted_response_alg",
+            "userinfo",
+            &meta.userinfo_encrypted_response_alg,
+            &meta.userinfo_encrypted_response_enc,
+        ),
     ] {
         super::encryption::check_registration(
             what,
@@ -478,7 +601,7 @@ fn validate_metadata(spec: &ClientSpec) -> Result<(), RegistrationError> {
             spec.jwks.as_deref(),
             spec.jwks_uri.is_some(),
         )
-        .map_err(invalid)?;
+        .map_err(|e| invalid(field, e))?;
     }
     Ok(())
 }

@@ -97,10 +97,18 @@ pub async fn authenticate(
     };
     let failed = || OAuthError::invalid_client("client authentication failed");
     let client = client::find(&provider.db, client_id).await?.ok_or_else(failed)?;
-    let secret_ok = |secret: &str| client.secret_digest.as_deref().is_some_and(|d| secrets::matches_digest(secret, d));
+    let current = |secret: &str| client.secret_digest.as_deref().is_some_and(|d| secrets::matches_digest(secret, d));
+    // After a rotation with overlap, the previous secret until the administrator's deadline.
+    let secret_ok = async |secret: &str| {
+        if current(secret) {
+            return Ok::<bool, OAuthError>(true);
+        }
+        let previous = crate::store::clients::previous_secret(&provider.db, &client.client_id, provider.now()).await?;
+        Ok(previous.is_some_and(|(digest, _)| secrets::matches_digest(secret, &digest)))
+    };
     let ok = match (&presented, client.auth_method) {
-        (Presented::Basic { secret, .. }, AuthMethod::ClientSecretBasic) => secret_ok(secret),
-        (Presented::Post { secret, .. }, AuthMethod::ClientSecretPost) => secret_ok(secret),
+        (Presented::Basic { secret, .. }, AuthMethod::ClientSecretBasic) => secret_ok(secret).await?,
+        (Presented::Post { secret, .. }, AuthMethod::ClientSecretPost) => secret_ok(secret).await?,
         (Presented::None { .. }, AuthMethod::None) => true,
         (Presented::Assertion { assertion, .. }, AuthMethod::PrivateKeyJwt) => {
             check_assertion(provider, &client, assertion).await?;

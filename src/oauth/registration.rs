@@ -47,7 +47,7 @@ fn bad_token() -> OAuthError {
 impl From<RegistrationError> for OAuthError {
     fn from(err: RegistrationError) -> Self {
         match err {
-            RegistrationError::Invalid(msg) => bad_metadata(msg),
+            RegistrationError::Invalid { why, .. } => bad_metadata(why),
             RegistrationError::UnknownPartner(_) => bad_token(),
             RegistrationError::Store(e) => e.into(),
         }
@@ -64,7 +64,10 @@ pub async fn issue_initial_token(
     now: i64,
 ) -> Result<String, RegistrationError> {
     if !(1..=1000).contains(&uses) || !(60..=90 * 86_400).contains(&lifetime) {
-        return Err(RegistrationError::Invalid("1 to 1000 uses, for 60 seconds to 90 days".into()));
+        return Err(RegistrationError::Invalid {
+            field: "uses",
+            why: "1 to 1000 uses, for 60 seconds to 90 days".into(),
+        });
     }
     if crate::store::partners::find_by_id(db, partner_id).await?.is_none() {
         return Err(RegistrationError::UnknownPartner(partner_id.to_owned()));

@@ -33,3 +33,9 @@ pub async fn to_delete(db: &Db, cutoff: i64) -> StoreResult<Vec<String>> {
         AND last_active_at <= warned_at ORDER BY user_id";
     Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(cutoff).fetch_all(pool).await)?)
 }
+
+/// When the resident last signed in, if recorded.
+pub async fn last_active(db: &Db, user_id: &str) -> StoreResult<Option<i64>> {
+    const SQL: &str = "SELECT last_active_at FROM account_activity WHERE user_id = $1";
+    Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).fetch_optional(pool).await)?)
+}

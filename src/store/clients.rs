@@ -27,6 +27,8 @@ pub struct ClientRow {
     /// JSON object: `oauth::client_metadata::ClientMetadata`.
     pub metadata: String,
     pub registration_token_digest: Option<String>,
+    /// Bumped by every change (not written by `insert`: a new client is at version 1).
+    pub version: i64,
 }
 
 macro_rules! client_columns {
@@ -74,20 +76,72 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> StoreResult<Option<ClientRow>> {
-    const SQL: &str = concat!("SELECT ", client_columns!(), " FROM clients WHERE id = $1");
+    const SQL: &str = concat!("SELECT ", client_columns!(), ", version FROM clients WHERE id = $1");
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?)
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<ClientRow>> {
-    const SQL: &str = concat!("SELECT ", client_columns!(), " FROM clients ORDER BY created_at, id");
+    const SQL: &str = concat!("SELECT ", client_columns!(), ", version FROM clients ORDER BY created_at, id");
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await)?)
 }
 
-/// Returns whether a row was changed.
-pub async fn update_secret_digest(db: &Db, id: &str, digest: &str) -> StoreResult<bool> {
-    const SQL: &str = "UPDATE clients SET secret_digest = $1 WHERE id = $2 AND secret_digest IS NOT NULL";
-    let n =
-        on_pool!(db, pool => sqlx::query(SQL).bind(digest).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+/// Replaces the secret; the one it replaces stays valid until `previous_until` when given (and
+/// in the future), else stops at once. All or nothing; returns whether the client has a secret.
+pub async fn update_secret_digest(db: &Db, id: &str, digest: &str, previous_until: Option<i64>) -> StoreResult<bool> {
+    const KEEP: &str = "INSERT INTO client_previous_secrets (client_id, secret_digest, expires_at) \
+        SELECT id, secret_digest, $2 FROM clients WHERE id = $1 AND secret_digest IS NOT NULL \
+        ON CONFLICT (client_id) DO UPDATE SET secret_digest = excluded.secret_digest, expires_at = excluded.expires_at";
+    const FORGET: &str = "DELETE FROM client_previous_secrets WHERE client_id = $1";
+    const SQL: &str =
+        "UPDATE clients SET secret_digest = $1, version = version + 1 WHERE id = $2 AND secret_digest IS NOT NULL";
+    let n = on_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        match previous_until {
+            Some(until) => sqlx::query(KEEP).bind(id).bind(until).execute(&mut *tx).await?,
+            None => sqlx::query(FORGET).bind(id).execute(&mut *tx).await?,
+        };
+        let n = sqlx::query(SQL).bind(digest).bind(id).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok::<u64, sqlx::Error>(n)
+    }.await)?;
+    Ok(n == 1)
+}
+
+/// The client's previous secret still accepted (digest), if any and not expired at `now`.
+pub async fn previous_secret(db: &Db, id: &str, now: i64) -> StoreResult<Option<(String, i64)>> {
+    const SQL: &str =
+        "SELECT secret_digest, expires_at FROM client_previous_secrets WHERE client_id = $1 AND expires_at > $2";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(id).bind(now).fetch_optional(pool).await)?)
+}
+
+/// What an administrator changes: everything `update_metadata` does, and what only an
+/// administrator sets (the APIs it may get tokens for, its PKCE and refresh-token rules), in one
+/// statement, if the client is still at `row.version`; bumps the version.
+pub async fn update_by_admin(db: &Db, row: &ClientRow) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE clients SET name = $2, redirect_uris = $3, post_logout_redirect_uris = $4, \
+        backchannel_logout_uri = $5, frontchannel_logout_uri = $6, jwks = $7, jwks_uri = $8, grant_types = $9, \
+        scopes = $10, metadata = $11, resources = $12, require_pkce = $13, rotate_refresh_tokens = $14, \
+        refresh_grace_seconds = $15, version = version + 1 WHERE id = $1 AND version = $16";
+    let n = on_pool!(db, pool => sqlx::query(SQL)
+        .bind(&row.id)
+        .bind(&row.name)
+        .bind(&row.redirect_uris)
+        .bind(&row.post_logout_redirect_uris)
+        .bind(&row.backchannel_logout_uri)
+        .bind(&row.frontchannel_logout_uri)
+        .bind(&row.jwks)
+        .bind(&row.jwks_uri)
+        .bind(&row.grant_types)
+        .bind(&row.scopes)
+        .bind(&row.metadata)
+        .bind(&row.resources)
+        .bind(row.require_pkce)
+        .bind(row.rotate_refresh_tokens)
+        .bind(row.refresh_grace_seconds)
+        .bind(row.version)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -105,12 +159,13 @@ pub async fn all_redirect_uris(db: &Db) -> StoreResult<Vec<String>> {
 }
 
 /// Replaces what a client may change about itself (RFC 7592 §2.2): everything but its id,
-/// partner, secret, creation time and registration token. Returns whether a row was changed.
+/// partner, secret, creation time and registration token, if it is still at `row.version`;
+/// bumps the version. Returns whether a row was changed.
 pub async fn update_metadata(db: &Db, row: &ClientRow) -> StoreResult<bool> {
     const SQL: &str = "UPDATE clients SET name = $2, auth_method = $3, redirect_uris = $4, \
         post_logout_redirect_uris = $5, backchannel_logout_uri = $6, frontchannel_logout_uri = $7, jwks = $8, \
-        jwks_uri = $9, grant_types = $10, scopes = $11, subject_type = $12, id_token_alg = $13, metadata = $14 \
-        WHERE id = $1";
+        jwks_uri = $9, grant_types = $10, scopes = $11, subject_type = $12, id_token_alg = $13, metadata = $14, \
+        version = version + 1 WHERE id = $1 AND version = $15";
     let n = on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
         .bind(&row.name)
@@ -126,6 +181,7 @@ pub async fn update_metadata(db: &Db, row: &ClientRow) -> StoreResult<bool> {
         .bind(&row.subject_type)
         .bind(&row.id_token_alg)
         .bind(&row.metadata)
+        .bind(row.version)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;

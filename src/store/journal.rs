@@ -125,3 +125,16 @@ pub async fn user_of_pseudonym(db: &Db, pseudonym: &str) -> StoreResult<Option<S
     const SQL: &str = "SELECT user_id FROM journal_pseudonyms WHERE pseudonym = $1";
     Ok(on_pool!(db, pool => sqlx::query_scalar(SQL).bind(pseudonym).fetch_optional(pool).await)?)
 }
+
+/// The entries about one resident (by pseudonym) whose action starts with `prefix`, newest
+/// first, at most `limit` (the resident's own page shows the help desk's interventions).
+pub async fn of_subject(db: &Db, subject: &str, prefix: &str, limit: i64) -> StoreResult<Vec<JournalRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        journal_columns!(),
+        " FROM audit_journal WHERE subject = $1 AND action LIKE $2 ORDER BY seq DESC LIMIT $3"
+    );
+    Ok(
+        on_pool!(db, pool => sqlx::query_as(SQL).bind(subject).bind(format!("{prefix}%")).bind(limit).fetch_all(pool).await)?,
+    )
+}

@@ -153,3 +153,17 @@ pub async fn change_email(db: &Db, id: &str, email: &str, now: i64) -> StoreResu
     let n = on_pool!(db, pool => sqlx::query(SQL).bind(email).bind(now).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Accounts for the help desk: the one with this id or email, or whose name contains `name`
+/// (case-insensitive), at most `limit`.
+pub async fn search(db: &Db, exact: &str, name: &str, limit: i64) -> StoreResult<Vec<UserRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = $1 OR email = LOWER($1) \
+        OR ($2 <> '' AND LOWER(COALESCE(given_name, '') || ' ' || COALESCE(family_name, '')) LIKE $2) \
+        ORDER BY email LIMIT $3"
+    );
+    let pattern = if name.is_empty() { String::new() } else { format!("%{}%", name.to_lowercase()) };
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(exact).bind(pattern).bind(limit).fetch_all(pool).await)?)
+}

@@ -356,3 +356,182 @@ async fn scripts_use_client_credentials_narrowed_by_their_scopes_and_their_partn
     let year = api(&server, Method::GET, "/fees", &bron_script, None, None).await;
     assert_eq!(year.body["field"], "year");
 }
+
+/// `client`'s `client_credentials` grant with `secret`: the HTTP status.
+async fn authenticates(server: &TestServer, client_id: &str, secret: &str) -> u16 {
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_registration_tokens() {
+    let server = TestServer::start().await;
+    let db = &server.provider.db;
+    let now = server.provider.now();
+    let console = console(&server).await;
+    let bron = server.commune("Bron").await;
+    let lyon = server.commune("Lyon").await;
+    for (email, role) in
+        [("dsi@grandlyon.com", Role::MetropoleAdmin), ("dsi@bron.fr", Role::CommuneAdmin(bron.clone()))]
+    {
+        server.resident(email).await;
+        roles::grant(db, now, Actor::Operator, email, role, None).await.unwrap();
+    }
+    let chief = user_token(&server, &console, "dsi@grandlyon.com").await;
+    let commune = user_token(&server, &console, "dsi@bron.fr").await;
+
+    // The Métropole registers a service for Lyon; Bron's administrator registers one for Bron.
+    let lyon_app =
+        json!({ "client_name": "Cantine Lyon", "partner_id": lyon, "redirect_uris": ["https://cantine.lyon.fr/cb"] });
+    let created = api(&server, Method::POST, "/clients", &chief, Some(lyon_app), None).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let lyon_id = created.body["client_id"].as_str().unwrap().to_owned();
+    assert!(created.body["client_secret"].is_string(), "shown once, at creation");
+    let service =
+        json!({ "client_name": "Agenda Bron", "grant_types": ["client_credentials"], "scope": "agenda:read" });
+    let created = api(&server, Method::POST, "/clients", &commune, Some(service), None).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["partner_id"], bron.as_str(), "a commune administrator's commune by default");
+    let bron_id = created.body["client_id"].as_str().unwrap().to_owned();
+    let first_secret = created.body["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 200);
+
+    // Bron's administrator never sees Lyon's clients, nor registers one for Lyon.
+    let listed = api(&server, Method::GET, "/clients", &commune, None, None).await;
+    let ids: Vec<&str> =
+        listed.body["items"].as_array().unwrap().iter().map(|c| c["client_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [bron_id.as_str()]);
+    assert_eq!(api(&server, Method::GET, &format!("/clients/{lyon_id}"), &commune, None, None).await.status, 404);
+    assert_eq!(api(&server, Method::GET, &format!("/clients?partner={lyon}"), &commune, None, None).await.status, 404);
+    let for_lyon = json!({ "client_name": "Intrus", "partner_id": lyon, "redirect_uris": ["https://x.fr/cb"] });
+    let refused = api(&server, Method::POST, "/clients", &commune, Some(for_lyon), None).await;
+    assert_eq!((refused.status, refused.body["field"].as_str()), (400, Some("partner_id")));
+    let all = api(&server, Method::GET, "/clients", &chief, None, None).await;
+    assert!(all.body["items"].as_array().unwrap().len() >= 3, "the Métropole sees every client");
+
+    // Changes: validated member by member, on the version read.
+    let shown = api(&server, Method::GET, &format!("/clients/{lyon_id}"), &chief, None, None).await;
+    let tag = shown.headers["etag"].to_str().unwrap().to_owned();
+    let bad = json!({ "redirect_uris": ["http://cantine.lyon.fr/cb"] });
+    let refused = api(&server, Method::PATCH, &format!("/clients/{lyon_id}"), &chief, Some(bad), Some(&tag)).await;
+    assert_eq!((refused.status, refused.body["field"].as_str()), (400, Some("redirect_uris")), "{}", refused.body);
+    let change = json!({ "redirect_uris": ["https://cantine.lyon.fr/retour"], "logo_uri": "https://lyon.fr/logo.png" });
+    let changed =
+        api(&server, Method::PATCH, &format!("/clients/{lyon_id}"), &chief, Some(change.clone()), Some(&tag)).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["redirect_uris"], json!(["https://cantine.lyon.fr/retour"]));
+    let stale = api(&server, Method::PATCH, &format!("/clients/{lyon_id}"), &chief, Some(change), Some(&tag)).await;
+    assert_eq!(stale.status, 412);
+    let cleared = changed.headers["etag"].to_str().unwrap().to_owned();
+    let cleared = api(
+        &server,
+        Method::PATCH,
+        &format!("/clients/{lyon_id}"),
+        &chief,
+        Some(json!({ "logo_uri": null })),
+        Some(&cleared),
+    )
+    .await;
+    assert!(cleared.body.get("logo_uri").is_none_or(Value::is_null), "{}", cleared.body);
+
+    // A rotation with overlap: both secrets work until the deadline, then only the new one.
+    let rotated = api(
+        &server,
+        Method::POST,
+        &format!("/clients/{bron_id}/secret"),
+        &commune,
+        Some(json!({ "keep_previous_for": 3600 })),
+        None,
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let second_secret = rotated.body["client_secret"].as_str().unwrap().to_owned();
+    let deadline = rotated.body["previous_secret_expires_at"].as_i64().unwrap();
+    assert!((now + 3600..=server.provider.now() + 3600).contains(&deadline), "{deadline}");
+    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 200, "the old one still works");
+    assert_eq!(authenticates(&server, &bron_id, &second_secret).await, 200);
+    server.clock.advance(3601);
+    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 401, "past the deadline");
+    assert_eq!(authenticates(&server, &bron_id, &second_secret).await, 200);
+    // (An hour later the administrators' access tokens have expired too.)
+    let chief = user_token(&server, &console, "dsi@grandlyon.com").await;
+    let commune = user_token(&server, &console, "dsi@bron.fr").await;
+    // Without overlap the previous one stops at once.
+    let rotated = api(&server, Method::POST, &format!("/clients/{bron_id}/secret"), &commune, None, None).await;
+    let third_secret = rotated.body["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(authenticates(&server, &bron_id, &second_secret).await, 401);
+    assert_eq!(authenticates(&server, &bron_id, &third_secret).await, 200);
+    let too_long = api(
+        &server,
+        Method::POST,
+        &format!("/clients/{bron_id}/secret"),
+        &commune,
+        Some(json!({ "keep_previous_for": 99999999 })),
+        None,
+    )
+    .await;
+    assert_eq!(too_long.body["field"], "keep_previous_for");
+
+    // A registration token for Bron: the client that registers with it is Bron's.
+    let issued = api(&server, Method::POST, "/registration-tokens", &commune, Some(json!({ "uses": 1 })), None).await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let token = issued.body["initial_access_token"].as_str().unwrap();
+    let registered: Value = reqwest::Client::new()
+        .post(server.url("/register"))
+        .bearer_auth(token)
+        .json(&json!({ "redirect_uris": ["https://app.bron.fr/cb"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dynamic = glc::oauth::client::find(db, registered["client_id"].as_str().unwrap()).await.unwrap().unwrap();
+    assert_eq!(dynamic.partner_id, bron);
+
+    // Deletion, then nothing.
+    assert_eq!(api(&server, Method::DELETE, &format!("/clients/{lyon_id}"), &commune, None, None).await.status, 404);
+    assert_eq!(api(&server, Method::DELETE, &format!("/clients/{lyon_id}"), &chief, None, None).await.status, 204);
+    assert_eq!(api(&server, Method::GET, &format!("/clients/{lyon_id}"), &chief, None, None).await.status, 404);
+
+    let entries = glc::store::journal::page(db, 0, 1000).await.unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e.action.as_str())
+        .filter(|a| !a.starts_with("consent.") && !a.starts_with("admin."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "client.created",
+            "client.created",
+            "client.updated",
+            "client.updated",
+            "client.secret_rotated",
+            "client.secret_rotated",
+            "registration_token.issued",
+            "client.deleted"
+        ]
+    );
+    assert!(!serde_json::to_string(&entries).unwrap().contains(&first_secret), "never a secret in the journal");
+}
+
+#[tokio::test]
+async fn a_restricted_commune_gets_no_gru_scope_through_the_api_either() {
+    let server = TestServer::start().await;
+    let db = &server.provider.db;
+    let bron = server.commune("Bron").await;
+    let restricted =
+        glc::partners::PartnerChanges { offer: Some(glc::partners::Offer::Restricted), ..Default::default() };
+    glc::partners::update(db, &bron, restricted, None, server.provider.now()).await.unwrap();
+    let script = script_token(&server, Some(bron), "admin:clients").await;
+    let gru = json!({ "client_name": "GRU", "redirect_uris": ["https://gru.bron.fr/cb"], "scope": "openid gru:read" });
+    let refused = api(&server, Method::POST, "/clients", &script, Some(gru), None).await;
+    assert_eq!((refused.status, refused.body["field"].as_str()), (400, Some("scope")), "{}", refused.body);
+}

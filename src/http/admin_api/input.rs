@@ -28,6 +28,29 @@ impl Members {
     }
 }
 
+impl Members {
+    /// A member that may be cleared (JSON merge patch, RFC 7396): absent → `None`, `null` →
+    /// `Some(None)`, a value → `Some(Some(value))`.
+    pub fn nullable<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        expected: &str,
+    ) -> Result<Option<Option<T>>, AdminError> {
+        match self.0.remove(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(value) => {
+                serde_json::from_value(value).map(|v| Some(Some(v))).map_err(|_| AdminError::invalid(name, expected))
+            }
+        }
+    }
+
+    /// The members present, for the journal.
+    pub fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+}
+
 /// The query string's parameters, each at most once, only those `known`.
 pub fn query(raw: Option<&str>, known: &[&str]) -> Result<BTreeMap<String, String>, AdminError> {
     let mut out = BTreeMap::new();

@@ -3,6 +3,7 @@
 //! an access token (RFC 6750 `Bearer`, or `DPoP`); the caller's role and the token's `admin:*`
 //! scopes decide. Updates need `If-Match` with the `ETag` read (RFC 9110 §13.1.1).
 
+mod clients;
 mod input;
 mod journal;
 mod partners;
@@ -15,7 +16,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use super::AppState;
 use super::request::{dpop_header, header_str};
@@ -40,6 +41,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/consent/statistics"),
     ("get", "/journal"),
     ("get", "/journal/export"),
+    ("get", "/clients"),
+    ("post", "/clients"),
+    ("get", "/clients/{id}"),
+    ("patch", "/clients/{id}"),
+    ("delete", "/clients/{id}"),
+    ("post", "/clients/{id}/secret"),
+    ("post", "/registration-tokens"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -51,6 +59,10 @@ pub fn routes() -> Router<AppState> {
         .route("/consent/statistics", get(reports::consent_statistics))
         .route("/journal", get(journal::page))
         .route("/journal/export", get(journal::export))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/{id}", get(clients::show).patch(clients::update).delete(clients::delete))
+        .route("/clients/{id}/secret", post(clients::rotate_secret))
+        .route("/registration-tokens", post(clients::registration_token))
 }
 
 async fn openapi() -> Response {
