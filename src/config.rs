@@ -57,6 +57,7 @@ pub struct Config {
     pub gru: crate::partners::offer::GruConfig,
     pub consent: ConsentConfig,
     pub inactivity: InactivityConfig,
+    pub audit: AuditConfig,
     /// "S'identifier avec FranceConnect": off unless this section is present.
     pub franceconnect: Option<FranceConnectConfig>,
     /// FranceConnect+ (eIDAS substantial or high), a second upstream with its own registration:
@@ -159,6 +160,22 @@ impl Default for InactivityConfig {
     }
 }
 
+/// The audit journal's signed checkpoints (`glc audit checkpoint`), kept outside the database
+/// so that whoever can write the database cannot rewrite history unseen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Where checkpoints are written, one file each; in production a volume the database's
+    /// administrators cannot write (or copied off the machine).
+    pub checkpoint_dir: PathBuf,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { checkpoint_dir: PathBuf::from("data/journal-checkpoints") }
+    }
+}
+
 /// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in `outbox_dir` (the
 /// embedded default: a newcomer opens the file and clicks the link).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -249,6 +266,7 @@ impl Default for Config {
             gru: crate::partners::offer::GruConfig::default(),
             consent: ConsentConfig::default(),
             inactivity: InactivityConfig::default(),
+            audit: AuditConfig::default(),
             franceconnect: None,
             franceconnect_plus: None,
         }

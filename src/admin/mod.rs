@@ -7,6 +7,7 @@
 pub mod caller;
 pub mod clients;
 pub mod error;
+pub mod helpdesk;
 pub mod journal;
 pub mod registry;
 pub mod roles;

@@ -8,6 +8,7 @@
 //! removes the pseudonym's link to the person and leaves history intact.
 
 pub mod chain;
+pub mod checkpoint;
 
 use serde_json::Value;
 

@@ -33,8 +33,14 @@ pub enum ConsentCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the journal's hash chain from the first entry; fails on the first broken entry.
+    /// Check the journal's hash chain from the first entry, and every signed checkpoint
+    /// against it; fails on the first broken entry or any checkpoint that does not hold.
     Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the journal's head into `audit.checkpoint_dir` (run hourly).
+    Checkpoint {
         #[arg(long)]
         json: bool,
     },
@@ -110,16 +116,33 @@ fn describe(stats: &statistics::Statistics) -> String {
 #[derive(Debug, Serialize)]
 struct Verified {
     entries: u64,
+    checkpoints: usize,
 }
 
-pub async fn run_audit(cmd: AuditCommand, config: &Config) -> anyhow::Result<()> {
+pub async fn run_audit(cmd: AuditCommand, config: Config, clock: crate::clock::SharedClock) -> anyhow::Result<()> {
+    let dir = config.audit.checkpoint_dir.clone();
+    let provider = app::build_provider(config, clock).await?;
     match cmd {
         AuditCommand::Verify { json } => {
-            let db = app::open_database(config).await?;
-            match audit::verify(&db).await? {
-                Ok(entries) => output(json, &Verified { entries }, || format!("journal intact: {entries} entries")),
-                Err(broken) => Err(anyhow::anyhow!("journal broken: {broken}")),
+            let entries = match audit::verify(&provider.db).await? {
+                Ok(entries) => entries,
+                Err(broken) => anyhow::bail!("journal broken: {broken}"),
+            };
+            let report = audit::checkpoint::verify(&provider, &dir).await?;
+            if !report.problems.is_empty() {
+                anyhow::bail!("journal does not match its checkpoints:\n{}", report.problems.join("\n"));
             }
+            let verified = Verified { entries, checkpoints: report.checked };
+            output(json, &verified, || {
+                format!("journal intact: {entries} entries, {} checkpoints hold", report.checked)
+            })
+        }
+        AuditCommand::Checkpoint { json } => {
+            let written = audit::checkpoint::write(&provider, &dir).await?;
+            output(json, &written, || match &written {
+                Some(w) => format!("checkpoint at entry {}: {}", w.seq, w.file.display()),
+                None => "nothing new to checkpoint".to_owned(),
+            })
         }
     }
 }

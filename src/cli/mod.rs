@@ -368,7 +368,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::User(cmd) => run_user(cmd, &config, clock.now()).await,
         Command::Partner(cmd) => partners::run(cmd, &config, clock.now()).await,
         Command::Consent(cmd) => consent::run_consent(cmd, config, clock).await,
-        Command::Audit(cmd) => consent::run_audit(cmd, &config).await,
+        Command::Audit(cmd) => consent::run_audit(cmd, config, clock).await,
         Command::Admin(cmd) => admin::run(cmd, &config, clock.now()).await,
         Command::Client(cmd) => run_client(cmd, &config, clock.now()).await,
         Command::Keys(cmd) => run_keys(cmd, &config, clock.now()),

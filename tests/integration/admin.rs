@@ -62,8 +62,13 @@ fn the_first_administrator_is_bootstrapped_from_the_command_line() {
         false
     );
     assert_eq!(json(dir, &["admin", "list", "--json"]).as_array().unwrap().len(), 1);
-    // Three changes, three journal entries, the chain intact.
+    // Three changes, three journal entries, the chain intact; a checkpoint signs the head.
     assert_eq!(json(dir, &["audit", "verify", "--json"])["entries"], 3);
+    assert_eq!(json(dir, &["audit", "checkpoint", "--json"])["seq"], 3);
+    assert!(json(dir, &["audit", "checkpoint", "--json"]).is_null(), "nothing new");
+    let verified = json(dir, &["audit", "verify", "--json"]);
+    assert_eq!((verified["entries"].as_u64(), verified["checkpoints"].as_u64()), (Some(3), Some(1)));
+    assert!(dir.join("data/journal-checkpoints/000000000003.jwt").exists());
 }
 
 #[tokio::test]
@@ -534,4 +539,278 @@ async fn a_restricted_commune_gets_no_gru_scope_through_the_api_either() {
     let gru = json!({ "client_name": "GRU", "redirect_uris": ["https://gru.bron.fr/cb"], "scope": "openid gru:read" });
     let refused = api(&server, Method::POST, "/clients", &script, Some(gru), None).await;
     assert_eq!((refused.status, refused.body["field"].as_str()), (400, Some("scope")), "{}", refused.body);
+}
+
+#[tokio::test]
+async fn the_help_desk_finds_and_assists_residents_with_a_reason_each_time_and_the_resident_sees_it() {
+    let server = TestServer::start().await;
+    let db = &server.provider.db;
+    let now = server.provider.now();
+    let console = console(&server).await;
+    server.resident("agent@grandlyon.com").await;
+    roles::grant(db, now, Actor::Operator, "agent@grandlyon.com", Role::Helpdesk, None).await.unwrap();
+    server.resident("dsi@grandlyon.com").await;
+    roles::grant(db, now, Actor::Operator, "dsi@grandlyon.com", Role::MetropoleAdmin, None).await.unwrap();
+    let camille = server.resident("camille@lyon.fr").await;
+    let agent = user_token(&server, &console, "agent@grandlyon.com").await;
+    let chief = user_token(&server, &console, "dsi@grandlyon.com").await;
+    let search = |token: &str, q: &str, reason: &str| {
+        let body = json!({ "q": q, "reason": reason });
+        let token = token.to_owned();
+        let server = &server;
+        async move { api(server, Method::POST, "/residents/search", &token, Some(body), None).await }
+    };
+
+    // A look-up needs a reason; found by email, by name, by account id; never a secret.
+    let no_reason = search(&agent, "camille@lyon.fr", "").await;
+    assert_eq!((no_reason.status, no_reason.body["field"].as_str()), (400, Some("reason")));
+    let found = search(&agent, "camille@lyon.fr", "appel du 29/11, ne peut plus se connecter").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let status = &found.body["items"][0];
+    assert_eq!(status["account_id"], camille.id.as_str());
+    assert_eq!((status["email_verified"].as_bool(), status["has_password"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(status["throttled_for"], 0);
+    let text = found.body.to_string();
+    assert!(!text.contains("argon2") && !text.contains("password_hash"), "never a secret: {text}");
+    assert_eq!(search(&agent, "martin", "appel du 29/11").await.body["items"].as_array().unwrap().len(), 3, "by name");
+    assert_eq!(search(&agent, &camille.id, "appel du 29/11").await.body["items"].as_array().unwrap().len(), 1);
+    // Only the help desk (and the Métropole's administrator) may.
+    let commune_script = script_token(&server, Some(server.commune("Bron").await), "admin:residents").await;
+    assert_eq!(search(&commune_script, "camille@lyon.fr", "curiosité").await.status, 403);
+
+    // Throttled by an attack from many addresses: the help desk lifts it.
+    for i in 0..25u8 {
+        let ip: std::net::IpAddr = format!("10.0.0.{i}").parse().unwrap();
+        glc::identity::rate_limit::record_failure(
+            &server.provider.ephemeral,
+            "camille@lyon.fr",
+            ip,
+            server.provider.now(),
+        )
+        .await
+        .unwrap();
+    }
+    let assist = |what: &str, reason: &str| {
+        let body = json!({ "action": what, "reason": reason });
+        let path = format!("/residents/{}/assist", camille.id);
+        let token = agent.clone();
+        let server = &server;
+        async move { api(server, Method::POST, &path, &token, Some(body), None).await }
+    };
+    let throttled = search(&agent, "camille@lyon.fr", "appel du 29/11").await;
+    assert!(throttled.body["items"][0]["throttled_for"].as_i64().unwrap() > 0);
+    let lifted = assist("lift_throttling", "identité vérifiée au téléphone").await;
+    assert_eq!((lifted.status, lifted.body["throttled_for"].as_i64()), (200, Some(0)), "{}", lifted.body);
+
+    // Resend the verification mail; disable and enable; force a password reset.
+    assert_eq!(assist("resend_verification", "mail non reçu").await.status, 200);
+    assert!(server.mails_to("camille@lyon.fr").iter().any(|m| m.body.contains("/verify-email?token=")));
+    assert_eq!(assist("disable", "compte signalé compromis").await.body["disabled"], true);
+    assert_eq!(assist("enable", "compte sécurisé").await.body["disabled"], false);
+    // Camille sees, on her account page, what the help desk did and why.
+    let browser = Browser::new(&server);
+    let home = browser.open(&server.url("/account")).await;
+    let home =
+        browser.submit_to(&home, "/account/login", &[("email", "camille@lyon.fr"), ("password", PASSWORD)]).await;
+    let html = home.html();
+    assert!(html.contains("Interventions de l’assistance") && html.contains("Compte désactivé"), "{html}");
+    assert!(html.contains("compte signalé compromis"));
+    assert_eq!(assist("force_password_reset", "mot de passe exposé").await.status, 200);
+    assert!(server.mails_to("camille@lyon.fr").iter().any(|m| m.body.contains("/password/reset?token=")));
+    let old = glc::identity::user::authenticate(db, &server.provider.passwords, "camille@lyon.fr", PASSWORD).await;
+    assert!(old.is_err(), "the old password no longer works");
+    assert_eq!(assist("unlink_franceconnect", "demande de la résidente").await.status, 409, "not linked");
+    assert_eq!(assist("fly", "x y z").await.body["field"], "action");
+    let nobody = api(
+        &server,
+        Method::POST,
+        "/residents/nobody/assist",
+        &agent,
+        Some(json!({ "action": "enable", "reason": "test" })),
+        None,
+    )
+    .await;
+    assert_eq!(nobody.status, 404);
+    // The Métropole's administrator may too; an auditor may not.
+    let chief_search = api(
+        &server,
+        Method::POST,
+        "/residents/search",
+        &chief,
+        Some(json!({ "q": "camille@lyon.fr", "reason": "contrôle" })),
+        None,
+    )
+    .await;
+    assert_eq!(chief_search.status, 200);
+
+    // Every look-up and action is journaled with its reason, the resident as its subject.
+    let entries = glc::store::journal::page(db, 0, 1000).await.unwrap();
+    let helpdesk: Vec<_> = entries.iter().filter(|e| e.action.starts_with("helpdesk.")).collect();
+    assert!(helpdesk.iter().all(|e| e.reason.is_some() && e.subject.is_some() && e.actor.starts_with("admin:p-")));
+    let actions: Vec<&str> =
+        helpdesk.iter().map(|e| e.action.as_str()).filter(|a| *a != "helpdesk.looked_up").collect();
+    assert_eq!(
+        actions,
+        [
+            "helpdesk.lifted_throttling",
+            "helpdesk.resent_verification",
+            "helpdesk.disabled",
+            "helpdesk.enabled",
+            "helpdesk.forced_password_reset"
+        ]
+    );
+    // Newest first, with their reasons.
+    let seen = glc::admin::helpdesk::interventions_on(&server.provider, &camille.id).await.unwrap();
+    assert_eq!(seen.first().map(|i| i.action.as_str()), Some("helpdesk.looked_up"));
+    assert!(seen.iter().any(|i| i.reason.as_deref() == Some("mot de passe exposé")));
+}
+
+#[tokio::test]
+async fn signed_checkpoints_outside_the_database_catch_a_rewritten_or_truncated_journal() {
+    let server = TestServer::start().await;
+    let db = &server.provider.db;
+    let dir = tempfile::tempdir().unwrap();
+    let record = |n: i64| {
+        let provider = server.provider.clone();
+        async move {
+            let event =
+                glc::audit::Event { details: json!({ "n": n }), ..glc::audit::Event::new(Actor::System, "test.event") };
+            glc::audit::record(&provider, event).await.unwrap();
+        }
+    };
+    use glc::audit::checkpoint;
+    assert!(checkpoint::write(&server.provider, dir.path()).await.unwrap().is_none(), "an empty journal");
+    for n in 1..=3 {
+        record(n).await;
+    }
+    assert_eq!(checkpoint::write(&server.provider, dir.path()).await.unwrap().unwrap().seq, 3);
+    assert!(checkpoint::write(&server.provider, dir.path()).await.unwrap().is_none(), "already taken");
+    record(4).await;
+    record(5).await;
+    assert_eq!(checkpoint::write(&server.provider, dir.path()).await.unwrap().unwrap().seq, 5);
+    let report = checkpoint::verify(&server.provider, dir.path()).await.unwrap();
+    assert_eq!((report.checked, report.problems.len()), (2, 0), "{report:?}");
+
+    // Someone with the database rewrites entry 2 and recomputes every hash after it: the chain
+    // alone looks intact, the checkpoints do not.
+    let rows = glc::store::journal::page(db, 0, 100).await.unwrap();
+    let mut prev = rows[0].hash.clone();
+    for row in rows.iter().skip(1) {
+        let mut forged = row.clone();
+        if forged.seq == 2 {
+            forged.details = json!({ "n": 42 }).to_string();
+        }
+        forged.prev_hash = prev.clone();
+        forged.hash = glc::audit::chain::digest(&forged);
+        prev = forged.hash.clone();
+        exec(
+            db,
+            &format!(
+                "UPDATE audit_journal SET details = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                forged.details, forged.prev_hash, forged.hash, forged.seq
+            ),
+        )
+        .await;
+    }
+    assert_eq!(glc::audit::verify(db).await.unwrap(), Ok(5), "a consistent forgery passes the chain");
+    let report = checkpoint::verify(&server.provider, dir.path()).await.unwrap();
+    assert_eq!(report.problems.len(), 2, "{report:?}");
+    assert!(report.problems.iter().all(|p| p.contains("rewritten")));
+
+    // Cut short: the last checkpoint names entries that are gone.
+    exec(db, "DELETE FROM audit_journal WHERE seq > 3").await;
+    let report = checkpoint::verify(&server.provider, dir.path()).await.unwrap();
+    assert!(report.problems.iter().any(|p| p.contains("entries removed")), "{report:?}");
+    // A checkpoint not signed by us is no checkpoint.
+    std::fs::write(dir.path().join("000000000009.jwt"), "eyJhbGciOiJub25lIn0.eyJzZXEiOjl9.").unwrap();
+    let report = checkpoint::verify(&server.provider, dir.path()).await.unwrap();
+    assert!(report.problems.iter().any(|p| p.contains("not a checkpoint signed by this provider")), "{report:?}");
+}
+
+/// Runs `sql` as someone with write access to the database would.
+async fn exec(db: &glc::store::Db, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match db {
+        glc::store::Db::Sqlite(pool) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
+        glc::store::Db::Postgres(pool) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
+    }
+}
+
+#[tokio::test]
+async fn garbage_at_every_admin_route_gets_a_named_4xx_never_a_5xx() {
+    let server = TestServer::start().await;
+    let token = script_token(&server, None, ALL_SCOPES).await;
+    let long = "é".repeat(3000);
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("application/json", b"{not json".to_vec()),
+        ("application/json", b"[]".to_vec()),
+        ("application/json", b"null".to_vec()),
+        ("application/json", vec![0xff, 0xfe, 0x00]),
+        ("text/plain", b"{}".to_vec()),
+        (
+            "application/json",
+            json!({ "name": 5, "population": "many", "contacts": "x", "offer": "gold" }).to_string().into_bytes(),
+        ),
+        (
+            "application/json",
+            json!({ "client_name": [], "redirect_uris": "x", "grant_types": [1], "jwks": "x", "scope": 3 })
+                .to_string()
+                .into_bytes(),
+        ),
+        ("application/json", json!({ "q": null, "reason": 1, "action": {} }).to_string().into_bytes()),
+        ("application/json", json!({ "q": "a\u{0}b", "reason": "nul\u{0}", "name": "x\u{0}", "client_name": "y", "redirect_uris": ["https://a\u{0}.fr/cb"] }).to_string().into_bytes()),
+        (
+            "application/json",
+            json!({ "keep_previous_for": -1, "uses": "1", "expires_in": 1e300 }).to_string().into_bytes(),
+        ),
+        (
+            "application/json",
+            json!({ "name": long, "client_name": long, "q": long, "reason": long }).to_string().into_bytes(),
+        ),
+    ];
+    let queries = [
+        "",
+        "?limit=-1",
+        "?limit=abc",
+        "?after=%FF",
+        "?year=1e9",
+        "?since=2026-02-30",
+        "?partner=%00",
+        "?x=1",
+        &format!("?action={long}"),
+    ];
+    for (method, path) in glc::http::admin_api::ROUTES {
+        for id in ["bron", "%00", "..%2F..", &"z".repeat(300)] {
+            let path = path.replace("{id}", id);
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut attempts = Vec::new();
+            if method == Method::GET || method == Method::DELETE {
+                for query in queries {
+                    attempts.push(
+                        reqwest::Client::new().request(method.clone(), server.url(&format!("/admin/api{path}{query}"))),
+                    );
+                }
+            } else {
+                for (content_type, body) in &bodies {
+                    attempts.push(
+                        reqwest::Client::new()
+                            .request(method.clone(), server.url(&format!("/admin/api{path}")))
+                            .header("content-type", *content_type)
+                            .header("if-match", "\"v1\"")
+                            .body(body.clone()),
+                    );
+                }
+            }
+            for request in attempts {
+                let response = request.bearer_auth(&token).send().await.unwrap();
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap();
+                assert!(status < 500, "{method} {path}: {status} {body}");
+                if status >= 400 {
+                    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                    assert!(parsed["error"].is_string(), "{method} {path}: {status} {body}");
+                }
+            }
+        }
+    }
 }

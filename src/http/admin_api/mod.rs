@@ -4,6 +4,7 @@
 //! scopes decide. Updates need `If-Match` with the `ETag` read (RFC 9110 §13.1.1).
 
 mod clients;
+mod helpdesk;
 mod input;
 mod journal;
 mod partners;
@@ -48,6 +49,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/clients/{id}"),
     ("post", "/clients/{id}/secret"),
     ("post", "/registration-tokens"),
+    ("post", "/residents/search"),
+    ("post", "/residents/{id}/assist"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -63,6 +66,8 @@ pub fn routes() -> Router<AppState> {
         .route("/clients/{id}", get(clients::show).patch(clients::update).delete(clients::delete))
         .route("/clients/{id}/secret", post(clients::rotate_secret))
         .route("/registration-tokens", post(clients::registration_token))
+        .route("/residents/search", post(helpdesk::search))
+        .route("/residents/{id}/assist", post(helpdesk::assist))
 }
 
 async fn openapi() -> Response {
@@ -76,6 +81,11 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // No identifier or filter holds a NUL (PostgreSQL refuses it in text): said here, once.
+        let uri = parts.uri.to_string();
+        if percent_encoding::percent_decode_str(&uri).any(|b| b == 0) {
+            return Err(AdminError::invalid("uri", "a NUL character is never valid here"));
+        }
         let headers = &parts.headers;
         let (scheme, token) = match header_str(headers, header::AUTHORIZATION).map(|h| h.split_once(' ')) {
             None => return Err(AdminError::NoToken),
@@ -135,7 +145,23 @@ fn json_body(
         return Err(AdminError::invalid("body", "send application/json"));
     }
     match serde_json::from_slice(body) {
-        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(serde_json::Value::Object(map)) => match holding_nul(&map) {
+            Some(member) => Err(AdminError::invalid(&member, "a NUL character is never valid here")),
+            None => Ok(map),
+        },
         _ => Err(AdminError::invalid("body", "a JSON object")),
     }
+}
+
+/// The first member whose value holds a NUL character anywhere inside.
+fn holding_nul(map: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    fn has_nul(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(has_nul),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    map.iter().find(|(k, v)| k.contains('\0') || has_nul(v)).map(|(k, _)| k.replace('\0', ""))
 }

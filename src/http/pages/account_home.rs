@@ -104,6 +104,14 @@ pub(super) async fn home(
         },
         Err(e) => return internal(state, lang, e),
     };
+    let a = i18n_account::texts(lang);
+    let interventions = match crate::admin::helpdesk::interventions_on(provider, &account.id).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|i| InterventionLine { when: since(i.at), what: intervention_label(a, &i.action), why: i.reason })
+            .collect::<Vec<_>>(),
+        Err(e) => return internal(state, lang, e),
+    };
     let passkeys_on = provider.webauthn.is_some();
     let fc_linked = !linked.is_empty();
     // A button for each platform not linked yet.
@@ -133,8 +141,29 @@ pub(super) async fn home(
         certified_birthplace => certified.as_ref().and_then(|c| c.birthplace.clone()),
         certified_birthcountry => certified.as_ref().and_then(|c| c.birthcountry.clone()),
         certified_on => certified.as_ref().map(|c| since(c.verified_at)),
+        interventions => minijinja::value::Serde(&interventions),
     };
     (jar, state.views.page(status, "account/home.html", lang, ctx, policy)).into_response()
+}
+
+/// What the help desk did on the account, as the page lists it.
+#[derive(serde::Serialize)]
+struct InterventionLine {
+    when: String,
+    what: &'static str,
+    why: Option<String>,
+}
+
+fn intervention_label(a: &i18n_account::AccountTexts, action: &str) -> &'static str {
+    match action {
+        "helpdesk.resent_verification" => a.helpdesk_resent_verification,
+        "helpdesk.lifted_throttling" => a.helpdesk_lifted_throttling,
+        "helpdesk.disabled" => a.helpdesk_disabled,
+        "helpdesk.enabled" => a.helpdesk_enabled,
+        "helpdesk.forced_password_reset" => a.helpdesk_forced_password_reset,
+        "helpdesk.unlinked_franceconnect" => a.helpdesk_unlinked_franceconnect,
+        _ => a.helpdesk_looked_up,
+    }
 }
 
 /// One of the resident's passkeys, as the page lists it.
