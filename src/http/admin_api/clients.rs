@@ -138,19 +138,8 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AdminError> {
     let params = input::query(raw.as_deref(), &["partner", "limit", "after"])?;
-    let limit = input::integer(&params, "limit", 1..=200)?.unwrap_or(100) as usize;
     let all = clients::list(&state.provider, &caller, params.get("partner").map(String::as_str)).await?;
-    let start = match params.get("after") {
-        Some(after) => all
-            .iter()
-            .position(|c| &c.client_id == after)
-            .map(|i| i + 1)
-            .ok_or_else(|| AdminError::invalid("after", "a client id from the previous page"))?,
-        None => 0,
-    };
-    let items: Vec<&Client> = all.iter().skip(start).take(limit).collect();
-    let next = (start + limit < all.len()).then(|| items.last().map(|c| c.client_id.clone())).flatten();
-    Ok(Json(json!({ "items": items, "next": next })).into_response())
+    Ok(Json(input::page(&all, &params, |c: &Client| &c.client_id)?).into_response())
 }
 
 pub async fn create(

@@ -93,3 +93,24 @@ pub fn day(params: &BTreeMap<String, String>, name: &str) -> Result<Option<i64>,
         })
         .transpose()
 }
+
+/// One page of `all` (in their order) after the item whose id is `params["after"]`, at most
+/// `params["limit"]` (100 by default, 200 at most): `{"items": [...], "next": id or null}`.
+pub fn page<T: serde::Serialize>(
+    all: &[T],
+    params: &BTreeMap<String, String>,
+    id: impl Fn(&T) -> &str,
+) -> Result<Value, AdminError> {
+    let limit = integer(params, "limit", 1..=200)?.unwrap_or(100) as usize;
+    let start = match params.get("after") {
+        Some(after) => all
+            .iter()
+            .position(|item| id(item) == after)
+            .map(|i| i + 1)
+            .ok_or_else(|| AdminError::invalid("after", "the `next` of the previous page"))?,
+        None => 0,
+    };
+    let items: Vec<&T> = all.iter().skip(start).take(limit).collect();
+    let next = (start + limit < all.len()).then(|| items.last().map(|item| id(item).to_owned())).flatten();
+    Ok(serde_json::json!({ "items": items, "next": next }))
+}

@@ -5,7 +5,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::input::{self, Members};
 use super::{Authenticated, etag, if_match, json_body};
@@ -41,19 +40,8 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AdminError> {
     let params = input::query(raw.as_deref(), &["limit", "after"])?;
-    let limit = input::integer(&params, "limit", 1..=200)?.unwrap_or(100) as usize;
     let all = registry::partners(&state.provider, &caller).await?;
-    let start = match params.get("after") {
-        Some(after) => all
-            .iter()
-            .position(|p| &p.id == after)
-            .map(|i| i + 1)
-            .ok_or_else(|| AdminError::invalid("after", "a partner id from the previous page"))?,
-        None => 0,
-    };
-    let items: Vec<&Partner> = all.iter().skip(start).take(limit).collect();
-    let next = (start + limit < all.len()).then(|| items.last().map(|p| p.id.clone())).flatten();
-    Ok(Json(json!({ "items": items, "next": next })).into_response())
+    Ok(Json(input::page(&all, &params, |p: &Partner| &p.id)?).into_response())
 }
 
 pub async fn create(
