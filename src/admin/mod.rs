@@ -9,6 +9,7 @@ pub mod clients;
 pub mod error;
 pub mod helpdesk;
 pub mod journal;
+pub mod keys;
 pub mod registry;
 pub mod roles;
 

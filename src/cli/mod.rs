@@ -583,9 +583,6 @@ async fn run_registration_token(cmd: RegistrationTokenCommand, config: &Config, 
     }
 }
 
-/// How long clients may cache the JWKS (the `max-age` it is served with).
-const JWKS_CACHE_SECONDS: i64 = 300;
-
 fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
     let dir = &config.keys_dir;
     match cmd {
@@ -600,9 +597,7 @@ fn run_keys(cmd: KeysCommand, config: &Config, now: i64) -> anyhow::Result<()> {
             })
         }
         KeysCommand::Prune { json } => {
-            let lifetimes = &config.lifetimes;
-            let keep_for = lifetimes.access_token.max(lifetimes.id_token) + JWKS_CACHE_SECONDS;
-            let removed = KeySet::prune(dir, now, keep_for)?;
+            let removed = KeySet::prune(dir, now, crate::signing::keys::retired_key_grace(&config.lifetimes))?;
             output(json, &removed, || {
                 if removed.is_empty() {
                     "no key to remove".to_owned()

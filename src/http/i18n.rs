@@ -94,6 +94,7 @@ pub struct Texts {
     pub footer_accessibility: &'static str,
     pub footer_legal: &'static str,
     pub footer_privacy: &'static str,
+    pub footer_developers: &'static str,
 }
 
 pub static FR: Texts = Texts {
@@ -155,6 +156,7 @@ pub static FR: Texts = Texts {
     footer_accessibility: "Accessibilité : non conforme",
     footer_legal: "Mentions légales",
     footer_privacy: "Données personnelles",
+    footer_developers: "Développeurs partenaires",
 };
 
 pub static EN: Texts = Texts {
@@ -216,6 +218,7 @@ pub static EN: Texts = Texts {
     footer_accessibility: "Accessibility: not compliant",
     footer_legal: "Legal notices",
     footer_privacy: "Personal data",
+    footer_developers: "Partner developers",
 };
 
 pub fn texts(lang: &str) -> &'static Texts {

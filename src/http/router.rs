@@ -19,8 +19,8 @@ use super::client_address;
 use super::AppState;
 use super::endpoints::{assets, authorize, discovery, health, introspect, par, register, revoke, token, userinfo};
 use super::pages::{
-    account, account_authorizations, account_home, account_passkeys, consent, franceconnect, franceconnect_reconcile,
-    lang_of, login, logout, passkey_login, public, second_factor,
+    account, account_authorizations, account_home, account_passkeys, consent, developers, franceconnect,
+    franceconnect_reconcile, lang_of, login, logout, passkey_login, public, second_factor,
 };
 use crate::oauth::discovery::paths;
 
@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/accessibilite", get(public::accessibility))
         .route("/mentions-legales", get(public::legal))
         .route("/confidentialite", get(public::privacy))
+        .route("/developers", get(developers::get))
         .route("/password/forgot", get(account::forgot_get).post(account::forgot_post))
         .route("/password/reset", get(account::reset_get).post(account::reset_post))
         .route("/static/glc.css", get(assets::stylesheet))

@@ -74,6 +74,7 @@ impl Views {
         template!(env, "public/accessibility.html");
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
+        template!(env, "public/developers.html");
         // Render each once so a template error fails the start, not a resident's request.
         let t = i18n::texts("fr");
         for name in [
@@ -96,6 +97,7 @@ impl Views {
             "public/accessibility.html",
             "public/legal.html",
             "public/privacy.html",
+            "public/developers.html",
         ] {
             let (a, k, f) = (i18n_account::texts("fr"), i18n_passkeys::texts("fr"), i18n_federation::texts("fr"));
             let texts = context! { lang => "fr", t => Serde(t), a => Serde(a), k => Serde(k), f => Serde(f) };

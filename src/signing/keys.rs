@@ -113,6 +113,15 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
     move |source| KeyError::Io { path: path.to_owned(), source }
 }
 
+/// How long clients may cache the JWKS (the `max-age` it is served with).
+pub const JWKS_CACHE_SECONDS: i64 = 300;
+
+/// How long a replaced key stays published: until every token it signed has expired and every
+/// cached JWKS has been refetched.
+pub fn retired_key_grace(lifetimes: &crate::config::Lifetimes) -> i64 {
+    lifetimes.access_token.max(lifetimes.id_token) + JWKS_CACHE_SECONDS
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ManifestEntry {
     pub kid: String,
@@ -253,17 +262,28 @@ impl KeySet {
         let _lock = lock_dir(dir)?;
         let mut manifest = read_manifest(dir)?;
         let activation = |k: &ManifestEntry| k.activates_at.unwrap_or(k.created_at);
-        let superseded_at = |key: &ManifestEntry| {
+        // The order `active` picks the signing key in: activation, then creation, then the
+        // manifest's order (two keys made in the same second).
+        let rank = |i: usize, k: &ManifestEntry| (activation(k), k.created_at, i);
+        let superseded_at = |i: usize, key: &ManifestEntry| {
             manifest
                 .keys
                 .iter()
-                .filter(|k| k.alg == key.alg && k.kid != key.kid)
-                .map(activation)
-                .filter(|t| *t > activation(key) && *t <= now)
+                .enumerate()
+                .filter(|(j, k)| k.alg == key.alg && rank(*j, k) > rank(i, key) && activation(k) <= now)
+                .map(|(_, k)| activation(k))
                 .min()
         };
-        let (removed, kept): (Vec<ManifestEntry>, Vec<ManifestEntry>) =
-            manifest.keys.iter().cloned().partition(|k| superseded_at(k).is_some_and(|t| t + keep_for <= now));
+        let superseded: Vec<bool> = manifest
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| superseded_at(i, k).is_some_and(|t| t + keep_for <= now))
+            .collect();
+        let (mut removed, mut kept) = (Vec::new(), Vec::new());
+        for (key, gone) in manifest.keys.iter().cloned().zip(superseded) {
+            if gone { removed.push(key) } else { kept.push(key) }
+        }
         if removed.is_empty() {
             return Ok(removed);
         }
@@ -534,6 +554,18 @@ mod tests {
         assert_eq!(after.entries().count(), SigningAlg::ALL.len(), "the other algorithms keep their only key");
         assert_eq!(after.decryption_keys().len(), EncryptionAlg::ALL.len());
         assert!(KeySet::prune(dir.path(), 10_000_000, keep_for).unwrap().is_empty(), "the signing keys never go");
+    }
+
+    #[test]
+    fn a_key_replaced_in_the_second_it_was_made_is_pruned_like_any_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        let old = first.active(SigningAlg::ES256).unwrap().kid.clone();
+        let new = KeySet::rotate(dir.path(), &[KeyAlg::Signing(SigningAlg::ES256)], 100, 100).unwrap()[0].kid.clone();
+        let loaded = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        assert_eq!(loaded.active(SigningAlg::ES256).unwrap().kid, new, "the newer signs");
+        let removed = KeySet::prune(dir.path(), 100 + 900, 900).unwrap();
+        assert_eq!(removed.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), [old.as_str()]);
     }
 
     #[test]

@@ -60,6 +60,8 @@ await page.goto(`${base}/account/authorizations`);
 await audit('authorizations');
 await page.goto(`${base}/accessibilite`);
 await audit('accessibility_statement');
+await page.goto(`${base}/developers`);
+await audit('developer_guide');
 
 // FranceConnect's pages: an error (a callback nobody started), the FranceConnect+ login.
 await page.goto(`${base}/franceconnect/callback?code=x&state=y`);

@@ -64,7 +64,7 @@ async fn no_page_has_a_serious_or_critical_accessibility_violation() {
         "the audit finds a known violation: {control}"
     );
     let title = |name: &str| results[name]["title"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(pages.len(), 13, "every page audited: {results}");
+    assert_eq!(pages.len(), 14, "every page audited: {results}");
     assert!(title("authorizations").starts_with("Mes autorisations"), "{results}");
     assert!(title("reconcile").starts_with("Vous avez peut-être déjà un compte"), "{results}");
     assert!(title("franceconnect_error").starts_with("Connexion avec FranceConnect impossible"), "{results}");

@@ -814,3 +814,88 @@ async fn garbage_at_every_admin_route_gets_a_named_4xx_never_a_5xx() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_metropole_rotates_and_retires_keys_and_nobody_else_may() {
+    let server = TestServer::start().await;
+    let chief = script_token(&server, None, "admin:keys").await;
+    let commune = script_token(&server, Some(server.commune("Bron").await), "admin:keys").await;
+    let listed = api(&server, Method::GET, "/keys", &chief, None, None).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let before = listed.body["items"].as_array().unwrap().len();
+    assert!(!listed.body.to_string().contains("\"d\""), "never a private part");
+    assert_eq!(api(&server, Method::GET, "/keys", &commune, None, None).await.status, 403);
+    assert_eq!(api(&server, Method::POST, "/keys/rotate", &commune, None, None).await.status, 403);
+
+    let rotated =
+        api(&server, Method::POST, "/keys/rotate", &chief, Some(json!({ "algs": ["ES256"], "now": true })), None).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let kid = rotated.body["items"][0]["kid"].as_str().unwrap().to_owned();
+    // Published and signing at once (other instances within keys_reload_seconds): the JWKS
+    // has it, new tokens carry it.
+    let kid_of = |token: &str| -> Value {
+        let header =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, token.split('.').next().unwrap());
+        serde_json::from_slice::<Value>(&header.unwrap()).unwrap()["kid"].clone()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let fresh = loop {
+        let jwks: Value = reqwest::get(server.url("/jwks")).await.unwrap().json().await.unwrap();
+        let published = jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == kid.as_str());
+        let token = script_token(&server, None, "admin:keys").await;
+        if published && kid_of(&token) == kid.as_str() {
+            break token;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new key is not in use");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    let bad = api(&server, Method::POST, "/keys/rotate", &fresh, Some(json!({ "algs": ["HS256"] })), None).await;
+    assert_eq!(bad.body["field"], "algs");
+    assert_eq!(
+        api(&server, Method::GET, "/keys", &fresh, None, None).await.body["items"].as_array().unwrap().len(),
+        before + 1
+    );
+
+    // The replaced ES256 key goes once everything it signed has expired.
+    assert!(
+        api(&server, Method::POST, "/keys/retire", &fresh, None, None).await.body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    server.clock.advance(3 * 3600);
+    let later = script_token(&server, None, "admin:keys").await;
+    let retired = api(&server, Method::POST, "/keys/retire", &later, None, None).await;
+    assert_eq!(retired.body["items"].as_array().unwrap().len(), 1, "{}", retired.body);
+    let actions: Vec<String> =
+        glc::store::journal::page(&server.provider.db, 0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["keys.rotated", "keys.retired"]);
+}
+
+#[tokio::test]
+async fn the_partner_developer_guide_is_served_with_the_catalogue_as_the_provider_releases_it() {
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/developers")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<h1>Guide du développeur partenaire</h1>"));
+    for section in [
+        "Inscrire votre service",
+        "Données et finalités",
+        "Jetons",
+        "Déconnexion et événements",
+        "Codes d’erreur",
+        "Bac à sable",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    // Every piece of the catalogue, with its scope and purpose, from the code itself.
+    for item in std::iter::once(&glc::consent::catalogue::IDENTITY).chain(glc::consent::catalogue::ITEMS.iter()) {
+        let row = format!("<td>{}</td><td><code>{}</code></td>", item.label_fr, item.scope);
+        assert!(html.contains(&row) && html.contains(item.purpose_fr), "{}", item.key);
+    }
+    assert!(!html.contains("<!-- catalogue -->"));
+    // Linked from every page.
+    let legal = reqwest::get(server.url("/mentions-legales")).await.unwrap().text().await.unwrap();
+    assert!(legal.contains("href=\"/developers\""));
+}

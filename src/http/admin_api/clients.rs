@@ -2,14 +2,13 @@
 //! carry the client metadata names of RFC 7591 §2, plus what only an administrator sets.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::input::{self, Members};
-use super::{Authenticated, etag, if_match, json_body};
+use super::{Authenticated, JsonObject, etag, if_match};
 use crate::admin::{AdminError, clients};
 use crate::http::AppState;
 use crate::oauth::client::{AuthMethod, Client, ClientSpec, GrantType, SubjectType};
@@ -145,12 +144,10 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
     let known: Vec<&str> = MEMBERS.iter().chain(CREATION_ONLY.iter()).copied().collect();
-    let mut m = Members::new(json_body(&method, &headers, &body)?, &known)?;
+    let mut m = Members::new(body, &known)?;
     let mut spec = ClientSpec {
         client_id: m.take("client_id", "a string")?,
         partner_id: m.take("partner_id", "a partner id")?,
@@ -201,13 +198,15 @@ pub async fn update(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-    method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
+    if body.is_empty() {
+        return Err(AdminError::invalid("body", "nothing to change"));
+    }
     let current = clients::get(&state.provider, &caller, &id).await?;
     let version = if_match(&headers)?.unwrap_or(current.version);
-    let mut m = Members::new(json_body(&method, &headers, &body)?, &MEMBERS)?;
+    let mut m = Members::new(body, &MEMBERS)?;
     let fields = m.names();
     let mut spec = current.to_spec();
     apply(&mut spec, &mut m)?;
@@ -228,17 +227,10 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
     let current = clients::get(&state.provider, &caller, &id).await?;
-    let keep = if body.is_empty() {
-        None
-    } else {
-        Members::new(json_body(&method, &headers, &body)?, &["keep_previous_for"])?
-            .take("keep_previous_for", "seconds")?
-    };
+    let keep = Members::new(body, &["keep_previous_for"])?.take("keep_previous_for", "seconds")?;
     let secret = clients::rotate_secret(&state.provider, &caller, &current, keep).await?;
     let mut response = Json(secret).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
@@ -248,11 +240,9 @@ pub async fn rotate_secret(
 pub async fn registration_token(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
-    let mut m = Members::new(json_body(&method, &headers, &body)?, &["partner_id", "uses", "expires_in"])?;
+    let mut m = Members::new(body, &["partner_id", "uses", "expires_in"])?;
     let partner: Option<String> = m.take("partner_id", "a partner id")?;
     let uses = m.take("uses", "an integer from 1 to 1000")?.unwrap_or(1);
     let expires_in = m.take("expires_in", "seconds, 60 to 7776000")?.unwrap_or(7 * 86_400);

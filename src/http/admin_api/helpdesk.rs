@@ -2,14 +2,12 @@
 //! neither the query nor the reason lands in an access log.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::input::Members;
-use super::{Authenticated, json_body};
+use super::{Authenticated, JsonObject};
 use crate::admin::AdminError;
 use crate::admin::helpdesk::{self, Assistance};
 use crate::http::AppState;
@@ -17,11 +15,9 @@ use crate::http::AppState;
 pub async fn search(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
-    let mut m = Members::new(json_body(&method, &headers, &body)?, &["q", "reason"])?;
+    let mut m = Members::new(body, &["q", "reason"])?;
     let query: String = m.take("q", "a string")?.ok_or_else(|| AdminError::invalid("q", "required"))?;
     let reason: String = m.take("reason", "a string")?.unwrap_or_default();
     let found = helpdesk::find(&state.provider, &caller, &query, &reason).await?;
@@ -32,11 +28,9 @@ pub async fn assist(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
-    let mut m = Members::new(json_body(&method, &headers, &body)?, &["action", "reason"])?;
+    let mut m = Members::new(body, &["action", "reason"])?;
     let actions = "resend_verification, lift_throttling, disable, enable, force_password_reset, unlink_franceconnect";
     let action: String = m.take("action", actions)?.ok_or_else(|| AdminError::invalid("action", "required"))?;
     let what = Assistance::parse(&action).ok_or_else(|| AdminError::invalid("action", actions))?;

@@ -7,13 +7,15 @@ mod clients;
 mod helpdesk;
 mod input;
 mod journal;
+mod keys;
 mod partners;
 mod reports;
 
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
@@ -51,6 +53,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/registration-tokens"),
     ("post", "/residents/search"),
     ("post", "/residents/{id}/assist"),
+    ("get", "/keys"),
+    ("post", "/keys/rotate"),
+    ("post", "/keys/retire"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -68,6 +73,9 @@ pub fn routes() -> Router<AppState> {
         .route("/registration-tokens", post(clients::registration_token))
         .route("/residents/search", post(helpdesk::search))
         .route("/residents/{id}/assist", post(helpdesk::assist))
+        .route("/keys", get(keys::list))
+        .route("/keys/rotate", post(keys::rotate))
+        .route("/keys/retire", post(keys::retire))
 }
 
 async fn openapi() -> Response {
@@ -129,6 +137,25 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AdminError> {
         .map(Some)
         // An ETag we never gave cannot match anything.
         .ok_or(AdminError::PreconditionFailed)
+}
+
+/// A request's JSON object (`{}` for an empty body); anything else is refused with the field
+/// `body`, or the member holding a NUL.
+pub struct JsonObject(pub serde_json::Map<String, serde_json::Value>);
+
+impl FromRequest<AppState> for JsonObject {
+    type Rejection = AdminError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (method, headers) = (request.method().clone(), request.headers().clone());
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| AdminError::invalid("body", "unreadable or too large"))?;
+        if body.is_empty() {
+            return Ok(JsonObject(serde_json::Map::new()));
+        }
+        json_body(&method, &headers, &body).map(JsonObject)
+    }
 }
 
 /// A JSON body; a request that is not JSON is refused with the field `body`.

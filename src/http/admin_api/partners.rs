@@ -1,21 +1,20 @@
 //! `/admin/api/partners`: the registry.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::input::{self, Members};
-use super::{Authenticated, etag, if_match, json_body};
+use super::{Authenticated, JsonObject, etag, if_match};
 use crate::admin::{AdminError, registry};
 use crate::http::AppState;
 use crate::partners::{Contact, Offer, Partner, PartnerChanges};
 
 const MEMBERS: [&str; 7] = ["name", "insee_code", "population", "offer", "pilot", "joined_on", "contacts"];
 
-fn changes(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<PartnerChanges, AdminError> {
-    let mut m = Members::new(json_body(method, headers, body)?, &MEMBERS)?;
+fn changes(body: serde_json::Map<String, serde_json::Value>) -> Result<PartnerChanges, AdminError> {
+    let mut m = Members::new(body, &MEMBERS)?;
     let offer: Option<String> = m.take("offer", "\"global\" or \"restricted\"")?;
     Ok(PartnerChanges {
         name: m.take("name", "a string")?,
@@ -47,11 +46,9 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
-    let changes = changes(&method, &headers, &body)?;
+    let changes = changes(body)?;
     if changes.name.is_none() {
         return Err(AdminError::invalid("name", "required"));
     }
@@ -75,14 +72,16 @@ pub async fn update(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-    method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<Response, AdminError> {
     // Only what the caller may see exists for them, whatever they send.
     let current = registry::partner(&state.provider, &caller, &id).await?;
     let version = if_match(&headers)?.unwrap_or(current.version);
-    let changes = changes(&method, &headers, &body)?;
+    if body.is_empty() {
+        return Err(AdminError::invalid("body", "nothing to change"));
+    }
+    let changes = changes(body)?;
     let updated = registry::update_partner(&state.provider, &caller, &id, changes, version).await?;
     Ok(one(StatusCode::OK, &updated))
 }

@@ -5,6 +5,7 @@ pub mod account_authorizations;
 pub mod account_home;
 pub mod account_passkeys;
 pub mod consent;
+pub mod developers;
 pub mod franceconnect;
 pub mod franceconnect_reconcile;
 pub mod login;
