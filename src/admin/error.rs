@@ -34,6 +34,13 @@ pub enum AdminError {
     /// An update on a stale version (RFC 9110 §13.1.1: 412).
     #[error("it changed since you read it: read it again, then retry")]
     PreconditionFailed,
+    /// A dependency other than the database is unreachable (mail, the short-lived store):
+    /// retry later (503).
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
+    /// Our fault, not the caller's (a key file unreadable…): logged, 500.
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

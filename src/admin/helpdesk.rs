@@ -74,7 +74,7 @@ async fn status(provider: &Provider, account: &User) -> Result<ResidentStatus, A
         disabled: account.disabled,
         throttled_for: crate::identity::rate_limit::account_wait(&provider.ephemeral, &account.email, provider.now())
             .await
-            .map_err(|e| AdminError::Store(crate::store::StoreError::Corrupt(e.to_string())))?,
+            .map_err(|e| AdminError::Unavailable(e.to_string()))?,
         linked_to: federation::linked_platforms(db, &account.id).await?,
         has_password: account.password_hash.is_some(),
         totp: second_factors::find_totp(db, &account.id).await?.is_some(),
@@ -143,8 +143,9 @@ impl Assistance {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> AdminError {
-    AdminError::Store(crate::store::StoreError::Corrupt(e.to_string()))
+/// Mail, the short-lived store, password hashing: a dependency that failed, to retry later.
+fn unavailable(e: impl std::fmt::Display) -> AdminError {
+    AdminError::Unavailable(e.to_string())
 }
 
 /// Does `what` for the resident `account_id`; returns their status after it.
@@ -167,22 +168,22 @@ pub async fn assist(
             }
             let link = crate::identity::signup::verification_link(provider, &account.id, &account.email)
                 .await
-                .map_err(internal)?;
+                .map_err(unavailable)?;
             let mail = crate::mail::compose::compose(
                 &account.email,
                 crate::mail::compose::Template::VerifyEmail { link: &link },
             )
-            .map_err(internal)?;
-            provider.mailer.send(mail).await.map_err(internal)?;
+            .map_err(unavailable)?;
+            provider.mailer.send(mail).await.map_err(unavailable)?;
         }
         Assistance::LiftThrottling => {
-            crate::identity::rate_limit::lift(&provider.ephemeral, &account.email).await.map_err(internal)?;
+            crate::identity::rate_limit::lift(&provider.ephemeral, &account.email).await.map_err(unavailable)?;
         }
         Assistance::Disable => {
             users::update_disabled(&provider.db, &account.id, true, now).await?;
             crate::oauth::logout::end_all_sessions(provider, &account.id)
                 .await
-                .map_err(|e| internal(format!("{e:?}")))?;
+                .map_err(|e| unavailable(format!("{e:?}")))?;
         }
         Assistance::Enable => {
             users::update_disabled(&provider.db, &account.id, false, now).await?;
@@ -192,12 +193,12 @@ pub async fn assist(
                 return Err(AdminError::Conflict("the account has no password (FranceConnect or passkey only)".into()));
             }
             // A password nobody knows: the old one stops working, the reset link sets a new one.
-            let unusable = provider.passwords.hash(crate::secrets::new_secret()).await.map_err(internal)?;
+            let unusable = provider.passwords.hash(crate::secrets::new_secret()).await.map_err(unavailable)?;
             users::update_password(&provider.db, &account.id, &unusable, now).await?;
             crate::oauth::logout::end_all_sessions(provider, &account.id)
                 .await
-                .map_err(|e| internal(format!("{e:?}")))?;
-            crate::identity::recovery::request(provider, &account.email).await.map_err(internal)?;
+                .map_err(|e| unavailable(format!("{e:?}")))?;
+            crate::identity::recovery::request(provider, &account.email).await.map_err(unavailable)?;
         }
         Assistance::UnlinkFranceConnect => {
             if federation::linked_platforms(&provider.db, &account.id).await?.is_empty() {

@@ -76,10 +76,7 @@ pub async fn export(provider: &Provider, caller: &Caller, filter: &JournalFilter
         let done = (rows.len() as i64) < MAX_PAGE;
         for row in rows {
             cursor.after = row.seq;
-            out.push_str(
-                &serde_json::to_string(&Entry::from(row))
-                    .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?,
-            );
+            out.push_str(&serde_json::to_string(&Entry::from(row)).map_err(|e| AdminError::Internal(e.to_string()))?);
             out.push('\n');
         }
         if done {

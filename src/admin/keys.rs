@@ -14,7 +14,7 @@ use crate::signing::keys::{ManifestEntry, retired_key_grace};
 use crate::signing::{KeyAlg, KeyError, KeySet};
 
 fn failed(e: KeyError) -> AdminError {
-    AdminError::Store(crate::store::StoreError::Corrupt(e.to_string()))
+    AdminError::Internal(e.to_string())
 }
 
 pub fn list(provider: &Provider, caller: &Caller) -> Result<Vec<ManifestEntry>, AdminError> {

@@ -154,6 +154,15 @@ impl IntoResponse for crate::admin::AdminError {
             E::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required", None),
             E::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "precondition_failed", None),
             E::Store(e) => return JsonError(e.into()).into_response(),
+            E::Unavailable(cause) => {
+                tracing::warn!(%cause, "admin API: a dependency is unavailable");
+                return JsonError(OAuthError::new(ErrorCode::TemporarilyUnavailable, "try again shortly"))
+                    .into_response();
+            }
+            E::Internal(cause) => {
+                tracing::error!(%cause, "admin API: internal error");
+                return JsonError(OAuthError::server_error()).into_response();
+            }
         };
         let mut body = json!({ "error": code, "error_description": description });
         if let Some(field) = field {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::input::{self, Members};
-use super::{Authenticated, JsonObject, etag, if_match};
+use super::{Authenticated, JsonObject, if_match, versioned};
 use crate::admin::{AdminError, clients};
 use crate::http::AppState;
 use crate::oauth::client::{AuthMethod, Client, ClientSpec, GrantType, SubjectType};
@@ -128,7 +128,7 @@ fn apply(spec: &mut ClientSpec, m: &mut Members) -> Result<(), AdminError> {
 }
 
 fn shown(client: &Client) -> Response {
-    (StatusCode::OK, [(header::ETAG, etag(client.version))], Json(client)).into_response()
+    versioned(StatusCode::OK, client.version, client, None)
 }
 
 pub async fn list(
@@ -178,12 +178,8 @@ pub async fn create(
         return Err(AdminError::invalid("client_name", "required"));
     }
     let registered = clients::create(&state.provider, &caller, spec).await?;
-    let mut response =
-        (StatusCode::CREATED, [(header::ETAG, etag(registered.client.version))], Json(&registered)).into_response();
-    if let Ok(location) = format!("{}/clients/{}", super::BASE, registered.client.client_id).parse() {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let location = format!("/clients/{}", registered.client.client_id);
+    Ok(versioned(StatusCode::CREATED, registered.client.version, &registered, Some(location)))
 }
 
 pub async fn show(

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -117,6 +117,15 @@ impl FromRequestParts<AppState> for Authenticated {
             .map(|ConnectInfo(peer)| state.client_ip(*peer, headers).to_string());
         Ok(Authenticated(caller::from_token(&state.provider, token, presented, origin).await?))
     }
+}
+
+/// A versioned resource: its JSON with its `ETag`, and where it lives when just created.
+fn versioned(status: StatusCode, version: i64, body: impl serde::Serialize, created_at: Option<String>) -> Response {
+    let mut response = (status, [(header::ETAG, etag(version))], axum::Json(body)).into_response();
+    if let Some(location) = created_at.and_then(|path| HeaderValue::from_str(&format!("{BASE}{path}")).ok()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// `"v{version}"`.

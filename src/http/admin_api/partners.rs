@@ -2,11 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::input::{self, Members};
-use super::{Authenticated, JsonObject, etag, if_match};
+use super::{Authenticated, JsonObject, if_match, versioned};
 use crate::admin::{AdminError, registry};
 use crate::http::AppState;
 use crate::partners::{Contact, Offer, Partner, PartnerChanges};
@@ -30,7 +30,7 @@ fn changes(body: serde_json::Map<String, serde_json::Value>) -> Result<PartnerCh
 }
 
 fn one(status: StatusCode, partner: &Partner) -> Response {
-    (status, [(header::ETAG, etag(partner.version))], Json(partner)).into_response()
+    versioned(status, partner.version, partner, None)
 }
 
 pub async fn list(
@@ -53,11 +53,8 @@ pub async fn create(
         return Err(AdminError::invalid("name", "required"));
     }
     let created = registry::create_partner(&state.provider, &caller, changes).await?;
-    let mut response = one(StatusCode::CREATED, &created);
-    if let Ok(location) = format!("{}/partners/{}", super::BASE, created.id).parse() {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let location = format!("/partners/{}", created.id);
+    Ok(versioned(StatusCode::CREATED, created.version, &created, Some(location)))
 }
 
 pub async fn show(
