@@ -48,7 +48,7 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         fcplus: upstream(&config.franceconnect_plus, crate::federation::Platform::FranceConnectPlus)
             .context("FranceConnect+ client")?,
     };
-    Ok(Arc::new(Provider {
+    let provider = Arc::new(Provider {
         config,
         db,
         ephemeral: Arc::new(ephemeral),
@@ -59,7 +59,9 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         mailer,
         webauthn,
         franceconnect,
-    }))
+    });
+    crate::admin::console::ensure_client(&provider).await.context("registering the administration console")?;
+    Ok(provider)
 }
 
 /// Opens the configured database and brings its schema up to date.

@@ -6,6 +6,7 @@
 
 pub mod caller;
 pub mod clients;
+pub mod console;
 pub mod error;
 pub mod helpdesk;
 pub mod journal;

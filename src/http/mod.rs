@@ -4,6 +4,7 @@
 
 pub mod admin_api;
 pub mod client_address;
+pub mod console;
 pub mod cookies;
 pub mod cors;
 pub mod csrf;
@@ -11,6 +12,7 @@ pub mod endpoints;
 pub mod error;
 pub mod i18n;
 pub mod i18n_account;
+pub mod i18n_console;
 pub mod i18n_federation;
 pub mod i18n_passkeys;
 pub mod pages;

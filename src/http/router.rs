@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(cross_origin)
         .nest(super::admin_api::BASE, super::admin_api::routes())
+        .nest(super::console::BASE, super::console::routes())
         .route(paths::AUTHORIZE, get(authorize::handle).post(authorize::handle))
         .route(paths::INTROSPECT, post(introspect::post))
         .route(paths::REGISTER, post(register::create))

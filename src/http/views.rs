@@ -75,6 +75,20 @@ impl Views {
         template!(env, "public/legal.html");
         template!(env, "public/privacy.html");
         template!(env, "public/developers.html");
+        template!(env, "console/layout.html");
+        template!(env, "console/message.html");
+        template!(env, "console/home.html");
+        template!(env, "console/secret.html");
+        template!(env, "console/partners.html");
+        template!(env, "console/partner_fields.html");
+        template!(env, "console/partner.html");
+        template!(env, "console/clients.html");
+        template!(env, "console/client_fields.html");
+        template!(env, "console/client_form.html");
+        template!(env, "console/client.html");
+        template!(env, "console/helpdesk.html");
+        template!(env, "console/keys.html");
+        template!(env, "console/journal.html");
         // Render each once so a template error fails the start, not a resident's request.
         let t = i18n::texts("fr");
         for name in [

@@ -95,7 +95,18 @@ pub async fn resume(
     if cookie_value.len() > 128 {
         return Ok(None);
     }
-    let Some(mut session) = by_handle(store, &secrets::digest(cookie_value), now, lifetimes).await? else {
+    keep_alive(store, &secrets::digest(cookie_value), now, lifetimes).await
+}
+
+/// The live session stored under `handle`, its idle lifetime renewed: activity in it, on our
+/// pages or in the console (a client living in the session), keeps it open.
+pub async fn keep_alive(
+    store: &ShortLived,
+    handle: &str,
+    now: i64,
+    lifetimes: &Lifetimes,
+) -> Result<Option<Session>, EphemeralError> {
+    let Some(mut session) = by_handle(store, handle, now, lifetimes).await? else {
         return Ok(None);
     };
     // Renew the idle window at most once a minute: one write per minute per resident, not one

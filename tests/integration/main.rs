@@ -13,6 +13,7 @@ mod client_assertion;
 mod config_op;
 mod consent;
 mod consent_sharing;
+mod console;
 mod dpop;
 mod dynamic_op;
 mod encryption;

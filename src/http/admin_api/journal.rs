@@ -13,9 +13,9 @@ use crate::admin::{AdminError, journal};
 use crate::http::AppState;
 use crate::store::journal::JournalFilter;
 
-const FILTERS: [&str; 5] = ["action", "client_id", "partner_id", "since", "until"];
+pub(crate) const FILTERS: [&str; 5] = ["action", "client_id", "partner_id", "since", "until"];
 
-fn filter(params: &BTreeMap<String, String>) -> Result<JournalFilter, AdminError> {
+pub(crate) fn filter(params: &BTreeMap<String, String>) -> Result<JournalFilter, AdminError> {
     Ok(JournalFilter {
         after: input::integer(params, "after", 0..=i64::MAX)?.unwrap_or(0),
         limit: input::integer(params, "limit", 1..=journal::MAX_PAGE)?.unwrap_or(100),

@@ -5,8 +5,8 @@
 
 mod clients;
 mod helpdesk;
-mod input;
-mod journal;
+pub(crate) mod input;
+pub(crate) mod journal;
 mod keys;
 mod partners;
 mod reports;
