@@ -176,8 +176,16 @@ pub async fn rotate_secret(
     Ok(NewSecret { client_id: current.client_id.clone(), client_secret: secret, previous_secret_expires_at: until })
 }
 
+/// Deletes a client; never the one the caller is acting as (a script would lock itself out),
+/// nor the console's (it is registered again at the next start anyway).
 pub async fn delete(provider: &Provider, caller: &Caller, current: &Client) -> Result<(), AdminError> {
     caller.require(Permission::ManageClients { partner: &current.partner_id })?;
+    if caller.acting == super::caller::Acting::Client(current.client_id.clone()) {
+        return Err(AdminError::Conflict("a client cannot delete itself".into()));
+    }
+    if current.client_id == super::console::CLIENT_ID {
+        return Err(AdminError::Conflict("the console's client cannot be deleted".into()));
+    }
     crate::store::clients::delete(&provider.db, &current.client_id).await?;
     journal(provider, caller, "client.deleted", current, json!({})).await
 }

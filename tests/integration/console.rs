@@ -271,6 +271,12 @@ async fn each_role_does_exactly_its_part_in_the_console_and_every_change_is_jour
         send(&server, &admin, &page, "/admin/console/clients/portail-bron/delete", &[("confirm", "on")]).await;
     assert!(deleted.html().contains("Application supprimée."), "{}", deleted.html());
     assert!(glc::oauth::client::find(&server.provider.db, "portail-bron").await.unwrap().is_none());
+    // The console's own registration cannot be deleted (nor changed here: it has no form).
+    let own = admin.open(&server.url("/admin/console/clients/glc-console")).await;
+    assert!(!own.html().contains("/admin/console/clients/glc-console/delete"));
+    let csrf = crate::support::form_field(own.html(), "/admin/console/logout", "csrf");
+    let url = server.url("/admin/console/clients/glc-console/delete");
+    assert_eq!(admin.post_form(&url, &[("csrf", &csrf), ("confirm", "on")]).await.status(), 409);
 }
 
 /// What a browser sends for the page's form to `action`: its fields as shown (ticked boxes and

@@ -207,9 +207,6 @@ pub async fn delete(
     if params.get("confirm").is_none() {
         return console.failed(&state, &AdminError::invalid("confirm", "tick the box to confirm"));
     }
-    if id == crate::admin::console::CLIENT_ID {
-        return console.failed(&state, &AdminError::Conflict("the console cannot delete itself".into()));
-    }
     let deleted = match clients::get(&state.provider, &console.caller, &id).await {
         Ok(current) => clients::delete(&state.provider, &console.caller, &current).await,
         Err(e) => Err(e),
