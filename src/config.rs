@@ -168,11 +168,20 @@ pub struct AuditConfig {
     /// Where checkpoints are written, one file each; in production a volume the database's
     /// administrators cannot write (or copied off the machine).
     pub checkpoint_dir: PathBuf,
+    /// Also POST each checkpoint there (`application/jwt`), so a copy lives off the machine.
+    pub checkpoint_webhook: Option<String>,
+    /// How long entries are kept (`glc audit purge` removes older whole segments): five years
+    /// by default, the time a consent may have to be proven (civil limitation period).
+    pub retention_days: i64,
 }
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        AuditConfig { checkpoint_dir: PathBuf::from("data/journal-checkpoints") }
+        AuditConfig {
+            checkpoint_dir: PathBuf::from("data/journal-checkpoints"),
+            checkpoint_webhook: None,
+            retention_days: 5 * 365,
+        }
     }
 }
 
@@ -360,6 +369,20 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "database_max_connections",
                 reason: "must be at least 1".to_owned(),
+            });
+        }
+        if !(1..=36_500).contains(&self.audit.retention_days) {
+            return Err(ConfigError::Invalid {
+                key: "audit.retention_days",
+                reason: "must be 1 to 36500 days".to_owned(),
+            });
+        }
+        if let Some(webhook) = &self.audit.checkpoint_webhook
+            && url::Url::parse(webhook).map_or(true, |u| !matches!(u.scheme(), "https" | "http"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "audit.checkpoint_webhook",
+                reason: "expected an http(s) URL".to_owned(),
             });
         }
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {

@@ -214,3 +214,46 @@ pub async fn registration_token(
     audit::record(provider, event).await?;
     Ok(token)
 }
+
+impl From<crate::consent::DeclarationError> for AdminError {
+    fn from(e: crate::consent::DeclarationError) -> Self {
+        use crate::consent::DeclarationError as D;
+        match e {
+            D::NotRequestable(scope) => {
+                AdminError::invalid("scope", format!("{scope}: not a scope this client may request"))
+            }
+            D::BadPurpose => {
+                AdminError::invalid("purpose", "say what the service does with the data, in 1 to 500 characters")
+            }
+            D::Store(e) => AdminError::Store(e),
+        }
+    }
+}
+
+/// What the client says it does with each scope's data (its own words, its group's, or the
+/// catalogue's where it said nothing): what the consent page shows residents.
+pub async fn purposes(
+    provider: &Provider,
+    caller: &Caller,
+    current: &Client,
+) -> Result<Vec<crate::consent::Declaration>, AdminError> {
+    caller.require(Permission::ManageClients { partner: &current.partner_id })?;
+    Ok(crate::consent::declarations(&provider.db, current).await?)
+}
+
+/// Declares the purpose of one scope; residents who consented for another purpose are asked
+/// again. Returns every declaration.
+pub async fn declare_purpose(
+    provider: &Provider,
+    caller: &Caller,
+    current: &Client,
+    declaration: crate::consent::Declaration,
+) -> Result<Vec<crate::consent::Declaration>, AdminError> {
+    caller.require(Permission::ManageClients { partner: &current.partner_id })?;
+    let scope = declaration.scope.clone();
+    let essential = declaration.essential;
+    crate::consent::declare_one(&provider.db, current, declaration).await?;
+    journal(provider, caller, "client.purpose_declared", current, json!({ "scope": scope, "essential": essential }))
+        .await?;
+    purposes(provider, caller, current).await
+}

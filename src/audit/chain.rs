@@ -50,6 +50,12 @@ impl Default for Checker {
 }
 
 impl Checker {
+    /// A chain that starts after entry `seq` of hash `hash` (a checkpoint that anchors what a
+    /// purge left).
+    pub fn after(seq: i64, hash: String) -> Checker {
+        Checker { last_seq: seq, last_hash: hash, entries: 0 }
+    }
+
     pub fn last_seq(&self) -> i64 {
         self.last_seq
     }

@@ -22,6 +22,8 @@ pub enum CheckpointError {
     Io(PathBuf, std::io::Error),
     #[error("signing: {0}")]
     Signing(String),
+    #[error("checkpoint webhook: {0}")]
+    Webhook(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -63,20 +65,18 @@ pub async fn write(provider: &Provider, dir: &Path) -> Result<Option<Written>, C
     Ok(Some(Written { seq, hash, file }))
 }
 
-/// What checking the checkpoints found.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct Report {
-    pub checked: usize,
-    /// Each checkpoint that does not hold, with why.
-    pub problems: Vec<String>,
+/// One checkpoint file, read and its signature checked.
+pub struct Signed {
+    pub file: PathBuf,
+    /// `(seq, hash)`, or why the file is not a checkpoint of ours.
+    pub claims: Result<(i64, String), String>,
 }
 
-/// Checks every checkpoint in `dir` against the journal.
-pub async fn verify(provider: &Provider, dir: &Path) -> Result<Report, CheckpointError> {
-    let mut report = Report::default();
+/// Every checkpoint in `dir`, in order.
+pub fn read_all(provider: &Provider, dir: &Path) -> Result<Vec<Signed>, CheckpointError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(report),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(CheckpointError::Io(dir.to_owned(), e)),
     };
     let mut files: Vec<PathBuf> = entries
@@ -85,25 +85,65 @@ pub async fn verify(provider: &Provider, dir: &Path) -> Result<Report, Checkpoin
         .filter(|p| p.extension().is_some_and(|x| x == "jwt"))
         .collect();
     files.sort();
-    let head = journal::head(&provider.db).await?.map_or(0, |(seq, _)| seq);
+    let mut out = Vec::new();
     for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| CheckpointError::Io(file.clone(), e))?;
+        let claims = match provider.keys().verify(text.trim()) {
+            Ok(jwt) if jwt.typ() == Some(TYP) && jwt.str_claim("iss") == Some(provider.issuer()) => {
+                match (jwt.int_claim("seq"), jwt.str_claim("hash")) {
+                    (Some(seq), Some(hash)) => Ok((seq, hash.to_owned())),
+                    _ => Err("no seq or hash".to_owned()),
+                }
+            }
+            _ => Err("not a checkpoint signed by this provider".to_owned()),
+        };
+        out.push(Signed { file, claims });
+    }
+    Ok(out)
+}
+
+/// What checking the checkpoints found.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub checked: usize,
+    /// Checkpoints of segments removed by retention (kept, nothing left to compare).
+    pub purged: usize,
+    /// Each checkpoint that does not hold, with why.
+    pub problems: Vec<String>,
+}
+
+/// Checks every checkpoint in `dir` against the journal: each entry it signs is there with
+/// that hash; the one that anchors a purge is the hash the first entry left chains on.
+pub async fn verify(provider: &Provider, dir: &Path) -> Result<Report, CheckpointError> {
+    let mut report = Report::default();
+    let head = journal::head(&provider.db).await?.map_or(0, |(seq, _)| seq);
+    let first = journal::page(&provider.db, 0, 1).await?.into_iter().next();
+    for Signed { file, claims } in read_all(provider, dir)? {
         report.checked += 1;
         let name = file.display().to_string();
-        let text = std::fs::read_to_string(&file).map_err(|e| CheckpointError::Io(file.clone(), e))?;
-        let jwt = match provider.keys().verify(text.trim()) {
-            Ok(jwt) if jwt.typ() == Some(TYP) && jwt.str_claim("iss") == Some(provider.issuer()) => jwt,
-            _ => {
-                report.problems.push(format!("{name}: not a checkpoint signed by this provider"));
+        let (seq, hash) = match claims {
+            Ok(claims) => claims,
+            Err(why) => {
+                report.problems.push(format!("{name}: {why}"));
                 continue;
             }
-        };
-        let (Some(seq), Some(hash)) = (jwt.int_claim("seq"), jwt.str_claim("hash")) else {
-            report.problems.push(format!("{name}: no seq or hash"));
-            continue;
         };
         if seq > head {
             report.problems.push(format!("{name}: the journal ends at {head}, before entry {seq} (entries removed)"));
             continue;
+        }
+        match &first {
+            Some(first) if seq < first.seq - 1 => {
+                report.purged += 1;
+                continue;
+            }
+            Some(first) if seq == first.seq - 1 => {
+                if first.prev_hash != hash {
+                    report.problems.push(format!("{name}: entry {} does not chain on it", first.seq));
+                }
+                continue;
+            }
+            _ => {}
         }
         let stored = journal::page(&provider.db, seq - 1, 1).await?;
         match stored.first() {
@@ -113,4 +153,36 @@ pub async fn verify(provider: &Provider, dir: &Path) -> Result<Report, Checkpoin
         }
     }
     Ok(report)
+}
+
+/// Sends every checkpoint not yet delivered to `webhook` (`application/jwt`, one POST each),
+/// marking each delivered beside it; a refusal stops there (the next run retries). Returns how
+/// many were delivered now.
+pub async fn deliver(provider: &Provider, dir: &Path, webhook: &str) -> Result<usize, CheckpointError> {
+    if !crate::outbound::url_allowed(webhook, provider.config.is_loopback_http()) {
+        return Err(CheckpointError::Webhook(format!("{webhook}: not an address the provider may call")));
+    }
+    let mut delivered = 0;
+    for Signed { file, claims } in read_all(provider, dir)? {
+        let marker = file.with_extension("jwt.delivered");
+        if claims.is_err() || marker.exists() {
+            continue;
+        }
+        let jwt = std::fs::read_to_string(&file).map_err(|e| CheckpointError::Io(file.clone(), e))?;
+        let response = provider
+            .http
+            .post(webhook)
+            .header(reqwest::header::CONTENT_TYPE, "application/jwt")
+            .timeout(std::time::Duration::from_secs(10))
+            .body(jwt.trim().to_owned())
+            .send()
+            .await
+            .map_err(|e| CheckpointError::Webhook(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(CheckpointError::Webhook(format!("{webhook} answered {}", response.status())));
+        }
+        std::fs::write(&marker, b"").map_err(|e| CheckpointError::Io(marker.clone(), e))?;
+        delivered += 1;
+    }
+    Ok(delivered)
 }

@@ -9,6 +9,8 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod retention;
+pub mod security;
 
 use serde_json::Value;
 
@@ -29,6 +31,8 @@ pub enum Actor<'a> {
     Admin(&'a str),
     /// Someone with the server's command line (`glc …`): bootstrap and operations.
     Operator,
+    /// Someone not signed in (a failed login): known only by the address in `origin`.
+    Anonymous,
 }
 
 impl Actor<'_> {
@@ -39,6 +43,7 @@ impl Actor<'_> {
             Actor::Client(id) => format!("client:{id}"),
             Actor::System => "system".to_owned(),
             Actor::Operator => "operator".to_owned(),
+            Actor::Anonymous => "anonymous".to_owned(),
         }
     }
 }
@@ -89,7 +94,7 @@ pub async fn append(db: &Db, now: i64, event: Event<'_>) -> Result<i64, StoreErr
     let actor = match event.actor {
         Actor::Resident(user_id) => format!("resident:{}", pseudonym(db, user_id).await?),
         Actor::Admin(user_id) => format!("admin:{}", pseudonym(db, user_id).await?),
-        Actor::Client(_) | Actor::System | Actor::Operator => event.actor.label(),
+        Actor::Client(_) | Actor::System | Actor::Operator | Actor::Anonymous => event.actor.label(),
     };
     let subject = match event.subject {
         Some(user_id) => Some(pseudonym(db, user_id).await?),
@@ -129,8 +134,17 @@ pub async fn pseudonym(db: &Db, user_id: &str) -> Result<String, StoreError> {
 
 /// The whole chain checked from the first entry: `Ok(entries)` or the first broken entry.
 pub async fn verify(db: &Db) -> Result<Result<u64, chain::Broken>, StoreError> {
+    verify_from(db, None).await
+}
+
+/// The chain checked from the genesis, or after `anchor` (the entry a retention purge ended
+/// with: its sequence number and the hash its checkpoint signs).
+pub async fn verify_from(db: &Db, anchor: Option<(i64, String)>) -> Result<Result<u64, chain::Broken>, StoreError> {
     const PAGE: i64 = 1000;
-    let mut checker = chain::Checker::default();
+    let mut checker = match anchor {
+        Some((seq, hash)) => chain::Checker::after(seq, hash),
+        None => chain::Checker::default(),
+    };
     loop {
         let rows = journal::page(db, checker.last_seq(), PAGE).await?;
         let done = (rows.len() as i64) < PAGE;

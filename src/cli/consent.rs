@@ -39,8 +39,15 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Sign the journal's head into `audit.checkpoint_dir` (run hourly).
+    /// Sign the journal's head into `audit.checkpoint_dir` (run hourly), and send the
+    /// checkpoints not yet delivered to `audit.checkpoint_webhook` if set.
     Checkpoint {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the whole segments (every entry up to a checkpoint) older than
+    /// `audit.retention_days`, after checking chain and checkpoints (run daily).
+    Purge {
         #[arg(long)]
         json: bool,
     },
@@ -120,11 +127,13 @@ struct Verified {
 }
 
 pub async fn run_audit(cmd: AuditCommand, config: Config, clock: crate::clock::SharedClock) -> anyhow::Result<()> {
-    let dir = config.audit.checkpoint_dir.clone();
+    let audit_config = config.audit.clone();
+    let dir = audit_config.checkpoint_dir.clone();
     let provider = app::build_provider(config, clock).await?;
     match cmd {
         AuditCommand::Verify { json } => {
-            let entries = match audit::verify(&provider.db).await? {
+            let anchor = audit::retention::anchor(&provider, &dir).await?;
+            let entries = match audit::verify_from(&provider.db, anchor).await? {
                 Ok(entries) => entries,
                 Err(broken) => anyhow::bail!("journal broken: {broken}"),
             };
@@ -139,9 +148,21 @@ pub async fn run_audit(cmd: AuditCommand, config: Config, clock: crate::clock::S
         }
         AuditCommand::Checkpoint { json } => {
             let written = audit::checkpoint::write(&provider, &dir).await?;
+            // Delivered after the file is safe: a webhook down fails the run, the next retries.
+            if let Some(webhook) = &audit_config.checkpoint_webhook {
+                audit::checkpoint::deliver(&provider, &dir, webhook).await?;
+            }
             output(json, &written, || match &written {
                 Some(w) => format!("checkpoint at entry {}: {}", w.seq, w.file.display()),
                 None => "nothing new to checkpoint".to_owned(),
+            })
+        }
+        AuditCommand::Purge { json } => {
+            let seconds = audit_config.retention_days.saturating_mul(86_400);
+            let purged = audit::retention::purge(&provider, &dir, seconds).await?;
+            output(json, &purged, || match &purged {
+                Some(p) => format!("removed {} entries, through entry {} (its checkpoint kept)", p.removed, p.through),
+                None => "no whole segment older than the retention period".to_owned(),
             })
         }
     }

@@ -147,6 +147,12 @@ console_texts! {
     token_title: "Jeton d’accès initial", "Initial access token";
     back_to_client: "Retour à l’application", "Back to the application";
     back_to_partner: "Retour au partenaire", "Back to the partner";
+    purposes_title: "Finalités déclarées", "Declared purposes";
+    purposes_intro: "Ce que l’application fait de chaque donnée : la page de consentement le montre aux résidents. Une nouvelle finalité leur redemande leur accord.", "What the application does with each piece of data: the consent page shows residents. A new purpose asks them again.";
+    field_purpose: "Finalité", "Purpose";
+    field_retention: "Durée de conservation", "Retention";
+    field_essential: "Indispensable au service", "Essential to the service";
+    declare: "Déclarer", "Declare";
     helpdesk_title: "Assistance aux résidents", "Resident help desk";
     helpdesk_intro: "Chaque recherche et chaque action exigent un motif, inscrit au journal ; le résident voit sur son compte quand l’assistance est intervenue.", "Every search and action needs a reason, written to the journal; residents see on their account when the help desk acted.";
     search_label: "Adresse électronique, nom ou identifiant de compte", "Email address, name or account id";

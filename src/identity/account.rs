@@ -59,6 +59,8 @@ pub async fn change_password(
         Err(e) => return Err(e.into()),
     }
     grants::revoke_all_of_user(&provider.db, &account.id, now).await?;
+    let change = crate::audit::security::FactorChange::PasswordChanged;
+    crate::audit::security::factor_changed(provider, &account.id, change).await?;
     let forgot = provider.url("/password/forgot");
     if let Ok(mail) = compose(&account.email, Template::PasswordChanged { forgot: &forgot })
         && let Err(e) = provider.mailer.send(mail).await

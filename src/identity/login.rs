@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use super::user::{self, LoginError, User};
 use super::{mfa, rate_limit};
+use crate::audit::security::{self, LoginStep};
 use crate::provider::Provider;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +25,22 @@ fn unavailable(e: impl std::fmt::Display) -> LoginFailure {
     LoginFailure::Unavailable(e.to_string())
 }
 
-/// Runs `check` for the throttling key `key` from `ip`.
-async fn throttled<T, F>(provider: &Provider, key: &str, ip: IpAddr, check: F) -> Result<T, LoginFailure>
+/// The account a login attempt is about, for the journal.
+enum Attempted<'a> {
+    /// By address (a password): the account, if there is one.
+    Email(&'a str),
+    /// By id (a second factor).
+    Account(&'a str),
+}
+
+/// Runs `check` for the throttling key `key` from `ip`; a failed check is journaled.
+async fn throttled<T, F>(
+    provider: &Provider,
+    key: &str,
+    ip: IpAddr,
+    attempted: (Attempted<'_>, LoginStep),
+    check: F,
+) -> Result<T, LoginFailure>
 where
     F: AsyncFnOnce() -> Result<Option<T>, LoginFailure>,
 {
@@ -39,16 +54,27 @@ where
             rate_limit::record_success(store, key, ip).await.map_err(unavailable)?;
             Ok(value)
         }
-        None => match rate_limit::record_failure(store, key, ip, provider.now()).await.map_err(unavailable)? {
-            0 => Err(LoginFailure::Wrong),
-            wait => Err(LoginFailure::Throttled(wait)),
-        },
+        None => {
+            let wait = rate_limit::record_failure(store, key, ip, provider.now()).await.map_err(unavailable)?;
+            let (who, step) = attempted;
+            let account = match who {
+                Attempted::Email(email) => {
+                    user::id_of_sign_in_address(&provider.db, email).await.map_err(unavailable)?
+                }
+                Attempted::Account(id) => Some(id.to_owned()),
+            };
+            security::login_failed(provider, account.as_deref(), step, wait, ip).await.map_err(unavailable)?;
+            match wait {
+                0 => Err(LoginFailure::Wrong),
+                wait => Err(LoginFailure::Throttled(wait)),
+            }
+        }
     }
 }
 
 /// An email and password from `ip`.
 pub async fn with_password(provider: &Provider, email: &str, password: &str, ip: IpAddr) -> Result<User, LoginFailure> {
-    throttled(provider, email, ip, async || {
+    throttled(provider, email, ip, (Attempted::Email(email), LoginStep::Password), async || {
         match user::authenticate(&provider.db, &provider.passwords, email, password).await {
             Ok(user) => Ok(Some(user)),
             Err(LoginError::InvalidCredentials) => Ok(None),
@@ -65,10 +91,13 @@ pub async fn with_second_factor(
     code: &str,
     ip: IpAddr,
 ) -> Result<(), LoginFailure> {
-    throttled(provider, &format!("mfa:{user_id}"), ip, async || match mfa::verify(provider, user_id, code).await {
-        Ok(()) => Ok(Some(())),
-        Err(mfa::MfaError::WrongCode) => Ok(None),
-        Err(e) => Err(unavailable(e)),
+    let attempted = (Attempted::Account(user_id), LoginStep::SecondFactor);
+    throttled(provider, &format!("mfa:{user_id}"), ip, attempted, async || {
+        match mfa::verify(provider, user_id, code).await {
+            Ok(()) => Ok(Some(())),
+            Err(mfa::MfaError::WrongCode) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
     })
     .await
 }

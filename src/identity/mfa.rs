@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::totp;
+use crate::audit::security::{self, FactorChange};
 use crate::provider::Provider;
 use crate::secrets;
 use crate::signing::jwe;
@@ -109,6 +110,7 @@ pub async fn confirm_enrolment(provider: &Provider, user_id: &str, code: &str) -
     let row = TotpRow { user_id: user_id.to_owned(), secret: sealed, last_step: Some(step), created_at: now };
     second_factors::enrol(&provider.db, &row, &digests).await?;
     provider.ephemeral.delete(&enrolment_key(user_id)).await?;
+    security::factor_changed(provider, user_id, FactorChange::TotpEnabled).await?;
     Ok(codes)
 }
 
@@ -146,5 +148,6 @@ pub async fn verify(provider: &Provider, user_id: &str, presented: &str) -> Resu
 
 /// Removes the second factor (the account page asks for the password first).
 pub async fn remove(provider: &Provider, user_id: &str) -> Result<(), MfaError> {
-    Ok(second_factors::remove(&provider.db, user_id).await?)
+    second_factors::remove(&provider.db, user_id).await?;
+    Ok(security::factor_changed(provider, user_id, FactorChange::TotpDisabled).await?)
 }

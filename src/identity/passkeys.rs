@@ -244,6 +244,8 @@ pub async fn finish_registration(
         Err(StoreError::Conflict { .. }) => return Err(PasskeyError::AlreadyRegistered),
         Err(e) => return Err(e.into()),
     }
+    crate::audit::security::factor_changed(provider, user_id, crate::audit::security::FactorChange::PasskeyAdded)
+        .await?;
     let account = provider.url("/account");
     if let Ok(mail) = compose(&user.email, Template::NewPasskey { name: &row.name, account: &account })
         && let Err(e) = provider.mailer.send(mail).await
@@ -359,7 +361,12 @@ pub async fn rename(provider: &Provider, user_id: &str, id: &str, name: &str) ->
 /// Removes one of the resident's passkeys; `Refused` if it is not theirs.
 pub async fn remove(provider: &Provider, user_id: &str, id: &str) -> Result<(), PasskeyError> {
     match store::remove(&provider.db, user_id, id).await? {
-        true => Ok(()),
+        true => Ok(crate::audit::security::factor_changed(
+            provider,
+            user_id,
+            crate::audit::security::FactorChange::PasskeyRemoved,
+        )
+        .await?),
         false => Err(refused("no such passkey")),
     }
 }

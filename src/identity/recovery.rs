@@ -101,6 +101,8 @@ pub async fn reset(provider: &Provider, token: &str, new_password: &str) -> Resu
         provider.passwords.hash(new_password.to_owned()).await.map_err(|e| RecoveryError::Internal(e.to_string()))?;
     users::update_password(&provider.db, &account.id, &hash, now).await?;
     grants::revoke_all_of_user(&provider.db, &account.id, now).await?;
+    let change = crate::audit::security::FactorChange::PasswordReset;
+    crate::audit::security::factor_changed(provider, &account.id, change).await?;
     let forgot = provider.url("/password/forgot");
     match compose(&account.email, Template::PasswordChanged { forgot: &forgot }) {
         Ok(mail) => {

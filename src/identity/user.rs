@@ -173,6 +173,15 @@ pub enum LoginError {
 
 /// Checks an email and password. An unknown email still costs one argon2 verification, and a
 /// disabled account answers like a wrong password.
+/// The account id of a sign-in address, as a login attempt names it (normalized; an address no
+/// account can have, too long or with control characters, names nobody).
+pub async fn id_of_sign_in_address(db: &Db, email: &str) -> Result<Option<String>, StoreError> {
+    if email.len() > 254 || email.chars().any(char::is_control) {
+        return Ok(None);
+    }
+    Ok(users::find_by_email(db, &normalize_email(email)).await?.map(|u| u.id))
+}
+
 pub async fn authenticate(
     db: &Db,
     hasher: &PasswordHasherPool,

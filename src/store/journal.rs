@@ -64,6 +64,13 @@ pub async fn page(db: &Db, after_seq: i64, limit: i64) -> StoreResult<Vec<Journa
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(after_seq).bind(limit).fetch_all(pool).await)?)
 }
 
+/// Removes every entry up to `seq` (retention, by whole segments: `audit::retention`); how many.
+pub async fn delete_through(db: &Db, seq: i64) -> StoreResult<i64> {
+    const SQL: &str = "DELETE FROM audit_journal WHERE seq <= $1";
+    let done = on_pool!(db, pool => sqlx::query(SQL).bind(seq).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(i64::try_from(done).unwrap_or(i64::MAX))
+}
+
 /// Which entries to read: after a sequence number, optionally one action (or a prefix ending in
 /// `.`), one client, one partner, a time window.
 #[derive(Debug, Clone, Default)]

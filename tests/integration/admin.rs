@@ -69,6 +69,7 @@ fn the_first_administrator_is_bootstrapped_from_the_command_line() {
     let verified = json(dir, &["audit", "verify", "--json"]);
     assert_eq!((verified["entries"].as_u64(), verified["checkpoints"].as_u64()), (Some(3), Some(1)));
     assert!(dir.join("data/journal-checkpoints/000000000003.jwt").exists());
+    assert!(json(dir, &["audit", "purge", "--json"]).is_null(), "nothing older than five years");
 }
 
 #[tokio::test]
@@ -445,6 +446,30 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
     .await;
     assert!(cleared.body.get("logo_uri").is_none_or(Value::is_null), "{}", cleared.body);
 
+    // Purposes: what the consent page says, per scope; only a scope the client may request.
+    let purposes = api(&server, Method::GET, &format!("/clients/{lyon_id}/purposes"), &chief, None, None).await;
+    assert_eq!(purposes.status, 200, "{}", purposes.body);
+    assert!(purposes.body["items"].as_array().unwrap().iter().any(|d| d["scope"] == "email"), "{}", purposes.body);
+    let why = json!({ "purpose": "Vous envoyer les menus de la cantine", "retention": "1 an", "essential": true });
+    let path = format!("/clients/{lyon_id}/purposes/email");
+    let declared = api(&server, Method::PUT, &path, &chief, Some(why.clone()), None).await;
+    assert_eq!(declared.status, 200, "{}", declared.body);
+    let email = declared.body["items"].as_array().unwrap().iter().find(|d| d["scope"] == "email").unwrap().clone();
+    assert_eq!(
+        (email["purpose"].as_str(), email["essential"].as_bool()),
+        (Some("Vous envoyer les menus de la cantine"), Some(true))
+    );
+    let unknown =
+        api(&server, Method::PUT, &format!("/clients/{lyon_id}/purposes/gru:write"), &chief, Some(why.clone()), None)
+            .await;
+    assert_eq!((unknown.status, unknown.body["field"].as_str()), (400, Some("scope")));
+    let empty = api(&server, Method::PUT, &path, &chief, Some(json!({ "purpose": " " })), None).await;
+    assert_eq!((empty.status, empty.body["field"].as_str()), (400, Some("purpose")));
+    assert_eq!(api(&server, Method::PUT, &path, &commune, Some(why), None).await.status, 404, "Lyon's, not Bron's");
+    let lyon_client = glc::oauth::client::find(db, &lyon_id).await.unwrap().unwrap();
+    let stored = glc::consent::declarations(db, &lyon_client).await.unwrap();
+    assert!(stored.iter().any(|d| d.scope == "email" && d.essential && d.retention == "1 an"));
+
     // A rotation with overlap: both secrets work until the deadline, then only the new one.
     let rotated = api(
         &server,
@@ -518,6 +543,7 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
             "client.created",
             "client.updated",
             "client.updated",
+            "client.purpose_declared",
             "client.secret_rotated",
             "client.secret_rotated",
             "registration_token.issued",
@@ -898,4 +924,121 @@ async fn the_partner_developer_guide_is_served_with_the_catalogue_as_the_provide
     // Linked from every page.
     let legal = reqwest::get(server.url("/mentions-legales")).await.unwrap().text().await.unwrap();
     assert!(legal.contains("href=\"/developers\""));
+}
+
+/// Security events land in the journal: failed logins (password or second factor) with the
+/// address they came from and the account they named (an unknown address names nobody), and
+/// every change to how an account signs in.
+#[tokio::test]
+async fn failed_logins_and_factor_changes_are_security_events_in_the_journal() {
+    let server = TestServer::start().await;
+    let provider = &server.provider;
+    let camille = server.resident("camille@lyon.fr").await;
+    let client = server.web_client().await;
+    let browser = Browser::new(&server);
+    let page = browser.open(&server.authorize_url(&client, &[])).await;
+    let wrong = browser.login(&page, "camille@lyon.fr", "pas le bon mot de passe").await;
+    assert!(wrong.is_login_page());
+    browser.login(&wrong, "personne@lyon.fr", "pas le bon mot de passe").await;
+
+    let enrolment = glc::identity::mfa::start_enrolment(provider, &camille.id, "camille@lyon.fr").await.unwrap();
+    let secret = glc::identity::totp::from_base32(&enrolment.secret).unwrap();
+    let code = glc::identity::totp::code(&secret, provider.now());
+    glc::identity::mfa::confirm_enrolment(provider, &camille.id, &code).await.unwrap();
+    let ip: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    let refused = glc::identity::login::with_second_factor(provider, &camille.id, "000000", ip).await;
+    assert!(refused.is_err());
+    glc::identity::account::change_password(provider, &camille, PASSWORD, "un tout nouveau mot de passe solide")
+        .await
+        .unwrap();
+    glc::identity::mfa::remove(provider, &camille.id).await.unwrap();
+
+    let filter =
+        glc::store::journal::JournalFilter { limit: 100, action: Some("security.".into()), ..Default::default() };
+    let rows = glc::store::journal::filtered(&provider.db, &filter).await.unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "security.login_failed",
+            "security.login_failed",
+            "security.totp_enabled",
+            "security.login_failed",
+            "security.password_changed",
+            "security.totp_disabled"
+        ]
+    );
+    let pseudonym = glc::audit::pseudonym(&provider.db, &camille.id).await.unwrap();
+    let (known, unknown, code) = (&rows[0], &rows[1], &rows[3]);
+    assert_eq!(known.subject.as_deref(), Some(pseudonym.as_str()));
+    assert_eq!(known.actor, "anonymous");
+    assert_eq!(known.origin.as_deref(), Some("127.0.0.1"));
+    assert!(known.details.contains("\"step\":\"password\""), "{}", known.details);
+    assert_eq!(unknown.subject, None, "an address that is nobody's names nobody");
+    assert!(!serde_json::to_string(&rows).unwrap_or_default().contains("personne@lyon.fr"));
+    assert!(code.details.contains("second_factor") && code.origin.as_deref() == Some("203.0.113.9"));
+    assert_eq!(rows[4].actor, format!("resident:{pseudonym}"));
+    assert_eq!(glc::audit::verify(&provider.db).await.unwrap(), Ok(6));
+}
+
+/// Retention by whole segments: only entries up to a checkpoint, all older than the retention,
+/// go; the checkpoint stays and anchors the rest, the purge is journaled, and a prefix removed
+/// any other way is caught. Checkpoints also reach a webhook, each once.
+#[tokio::test]
+async fn old_segments_go_whole_with_their_checkpoint_kept_and_checkpoints_reach_a_webhook() {
+    use glc::audit::{checkpoint, retention};
+    let server = TestServer::start().await;
+    let (provider, db) = (&server.provider, &server.provider.db);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let record = |n: i64| {
+        let provider = provider.clone();
+        async move {
+            let event =
+                glc::audit::Event { details: json!({ "n": n }), ..glc::audit::Event::new(Actor::System, "test.event") };
+            glc::audit::record(&provider, event).await.unwrap();
+        }
+    };
+    for n in 1..=3 {
+        record(n).await;
+    }
+    checkpoint::write(provider, dir).await.unwrap().unwrap();
+    record(4).await;
+    record(5).await;
+    let five = checkpoint::write(provider, dir).await.unwrap().unwrap();
+    record(6).await;
+
+    // The webhook gets each checkpoint once, as a signed JWT of its own type.
+    let archive = crate::support::Receiver::start("/checkpoints").await;
+    assert_eq!(checkpoint::deliver(provider, dir, &archive.url).await.unwrap(), 2);
+    assert_eq!(checkpoint::deliver(provider, dir, &archive.url).await.unwrap(), 0, "each once");
+    let hits = archive.hits();
+    assert_eq!(hits.len(), 2);
+    assert_eq!(crate::support::jwt_header(&hits[1].2)["typ"], "journal-checkpoint+jwt");
+    assert_eq!(crate::support::jwt_claims(&hits[1].2)["seq"], 5);
+
+    // Nothing is old enough yet; two days later, both checkpointed segments are.
+    assert!(retention::purge(provider, dir, 86_400).await.unwrap().is_none());
+    server.clock.advance(2 * 86_400);
+    record(7).await;
+    let purged = retention::purge(provider, dir, 86_400).await.unwrap().unwrap();
+    assert_eq!((purged.through, purged.removed), (5, 5), "entry 6 is in no complete segment: it stays");
+    let anchor = retention::anchor(provider, dir).await.unwrap();
+    assert_eq!(anchor, Some((5, five.hash.clone())));
+    assert_eq!(glc::audit::verify_from(db, anchor).await.unwrap(), Ok(3), "6, 7 and the purge itself");
+    assert!(glc::audit::verify(db).await.unwrap().is_err(), "from the genesis, the start is gone");
+    let report = checkpoint::verify(provider, dir).await.unwrap();
+    assert_eq!((report.checked, report.purged, report.problems.len()), (2, 1, 0), "{report:?}");
+    let purges = glc::store::journal::filtered(
+        db,
+        &glc::store::journal::JournalFilter { limit: 10, action: Some("journal.purged".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!(purges.len(), 1);
+
+    // Someone removes the next entry too: no checkpoint anchors it, no purge says so.
+    exec(db, "DELETE FROM audit_journal WHERE seq = 6").await;
+    assert!(retention::anchor(provider, dir).await.is_err());
+    assert!(retention::purge(provider, dir, 86_400).await.is_err(), "a broken journal is never purged");
 }

@@ -61,6 +61,14 @@ async fn a_resident_signs_up_adds_a_passkey_and_an_app_and_resets_the_password_i
     assert!(glc::identity::mfa::is_enrolled(provider, &user.id).await.unwrap());
     let mails = server.mails_to(email);
     assert!(mails.iter().any(|m| m.body.contains("« Ordinateur du salon »")), "the new passkey was mailed about");
+    // Each change of factor is a security event in the journal.
+    let filter =
+        glc::store::journal::JournalFilter { limit: 100, action: Some("security.".into()), ..Default::default() };
+    let actions: Vec<String> =
+        glc::store::journal::filtered(&provider.db, &filter).await.unwrap().into_iter().map(|r| r.action).collect();
+    for action in ["security.passkey_added", "security.totp_enabled", "security.password_reset"] {
+        assert!(actions.iter().any(|a| a == action), "{action} not journaled: {actions:?}");
+    }
 }
 
 /// The consent page and "Mes autorisations" with the keyboard only, in French, including a

@@ -179,6 +179,16 @@ async fn each_role_does_exactly_its_part_in_the_console_and_every_change_is_jour
     assert_eq!(client.redirect_uris.len(), 2);
     assert_eq!(client.name, "Portail de Bron");
 
+    // What it does with each piece of data, as the consent page will say.
+    let page = admin.open(&server.url("/admin/console/clients/portail-bron")).await;
+    let action = "/admin/console/clients/portail-bron/purposes";
+    let html = page.html();
+    let email_form = html.find("<code>email</code>").expect("a form per scope");
+    let form_start = html[..email_form].rfind("<form").unwrap();
+    let one = Landing::Page { status: 200, html: html[form_start..].to_owned(), url: String::new() };
+    let declared = send(&server, &admin, &one, action, &[("purpose", "Vous écrire au sujet de vos démarches")]).await;
+    assert!(declared.html().contains("Vous écrire au sujet de vos démarches"), "{}", declared.html());
+
     // The secret rotated with a day of overlap: both work until then.
     let fresh = admin.open(&server.url("/admin/console/clients/portail-bron")).await;
     let rotated =
@@ -247,6 +257,7 @@ async fn each_role_does_exactly_its_part_in_the_console_and_every_change_is_jour
         "client.created",
         "client.updated",
         "client.secret_rotated",
+        "client.purpose_declared",
         "helpdesk.looked_up",
         "helpdesk.disabled",
         "keys.rotated",

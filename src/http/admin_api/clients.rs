@@ -249,3 +249,34 @@ pub async fn registration_token(
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }
+
+pub async fn purposes(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AdminError> {
+    let current = clients::get(&state.provider, &caller, &id).await?;
+    Ok(Json(json!({ "items": clients::purposes(&state.provider, &caller, &current).await? })).into_response())
+}
+
+pub async fn declare_purpose(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path((id, scope)): Path<(String, String)>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, AdminError> {
+    let current = clients::get(&state.provider, &caller, &id).await?;
+    let mut m = Members::new(body, &["purpose", "retention", "essential"])?;
+    let purpose: String = m.take("purpose", "a string")?.ok_or_else(|| AdminError::invalid("purpose", "required"))?;
+    let declaration = crate::consent::Declaration {
+        scope,
+        purpose,
+        retention: m
+            .take::<String>("retention", "a string")?
+            .unwrap_or_else(|| crate::consent::DEFAULT_RETENTION.to_owned()),
+        essential: m.take("essential", "a boolean")?.unwrap_or(false),
+        label: None,
+    };
+    let all = clients::declare_purpose(&state.provider, &caller, &current, declaration).await?;
+    Ok(Json(json!({ "items": all })).into_response())
+}

@@ -19,7 +19,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use super::AppState;
 use super::request::{dpop_header, header_str};
@@ -50,6 +50,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("patch", "/clients/{id}"),
     ("delete", "/clients/{id}"),
     ("post", "/clients/{id}/secret"),
+    ("get", "/clients/{id}/purposes"),
+    ("put", "/clients/{id}/purposes/{scope}"),
     ("post", "/registration-tokens"),
     ("post", "/residents/search"),
     ("post", "/residents/{id}/assist"),
@@ -70,6 +72,8 @@ pub fn routes() -> Router<AppState> {
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::show).patch(clients::update).delete(clients::delete))
         .route("/clients/{id}/secret", post(clients::rotate_secret))
+        .route("/clients/{id}/purposes", get(clients::purposes))
+        .route("/clients/{id}/purposes/{scope}", put(clients::declare_purpose))
         .route("/registration-tokens", post(clients::registration_token))
         .route("/residents/search", post(helpdesk::search))
         .route("/residents/{id}/assist", post(helpdesk::assist))

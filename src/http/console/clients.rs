@@ -103,8 +103,13 @@ pub async fn show(
     let notice = notice(console.lang, query.as_deref());
     let has_secret = client.secret_digest.is_some();
     let overlaps: Vec<&str> = OVERLAPS.iter().map(|(name, _)| *name).collect();
+    let purposes = match clients::purposes(&state.provider, &console.caller, &client).await {
+        Ok(list) => list,
+        Err(e) => return console.failed(&state, &e),
+    };
     let ctx = context! {
         client => Serde(&client), form => Serde(&form), version => client.version, has_secret, overlaps, notice,
+        purposes => Serde(purposes),
         is_console => client.client_id == crate::admin::console::CLIENT_ID,
     };
     page(&state, &console, StatusCode::OK, "console/client.html", ctx)
@@ -213,6 +218,38 @@ pub async fn delete(
     };
     match deleted {
         Ok(()) => done("/clients", "client_deleted"),
+        Err(e) => console.failed(&state, &e),
+    }
+}
+
+/// Declares what the application does with one scope's data (the consent page's words).
+pub async fn declare_purpose(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match console.form(&state, &headers, &body) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let text = |name: &str| params.get(name).unwrap_or_default().trim().to_owned();
+    let declaration = crate::consent::Declaration {
+        scope: text("scope"),
+        purpose: text("purpose"),
+        retention: Some(text("retention"))
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| crate::consent::DEFAULT_RETENTION.to_owned()),
+        essential: params.get("essential").is_some(),
+        label: None,
+    };
+    let declared = match clients::get(&state.provider, &console.caller, &id).await {
+        Ok(current) => clients::declare_purpose(&state.provider, &console.caller, &current, declaration).await,
+        Err(e) => Err(e),
+    };
+    match declared {
+        Ok(_) => done(&format!("/clients/{id}"), "saved"),
         Err(e) => console.failed(&state, &e),
     }
 }

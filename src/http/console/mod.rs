@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/clients/new", get(clients::new))
         .route("/clients/{id}", get(clients::show).post(clients::update))
         .route("/clients/{id}/secret", post(clients::rotate_secret))
+        .route("/clients/{id}/purposes", post(clients::declare_purpose))
         .route("/clients/{id}/delete", post(clients::delete))
         .route("/helpdesk", get(helpdesk::form).post(helpdesk::search))
         .route("/residents/{id}/assist", post(helpdesk::assist))
