@@ -138,14 +138,14 @@ pub async fn update(
     spec: ClientSpec,
     version: i64,
     fields: &[String],
-) -> Result<Client, AdminError> {
+) -> Result<RegisteredClient, AdminError> {
     caller.require(Permission::ManageClients { partner: &current.partner_id })?;
     if let Some(scopes) = &spec.scopes {
         offer_allows(provider, &current.partner_id, scopes).await?;
     }
-    let updated = client::update_by_admin(&provider.db, current, spec, version).await?;
+    let (updated, secret) = client::update_by_admin(&provider.db, current, spec, version).await?;
     journal(provider, caller, "client.updated", &updated, json!({ "fields": fields })).await?;
-    Ok(updated)
+    Ok(RegisteredClient { client: updated, client_secret: secret })
 }
 
 /// A new secret, shown once.

@@ -79,6 +79,12 @@ impl<'a> Event<'a> {
     }
 }
 
+tokio::task_local! {
+    /// The address of the request being served (set once by the HTTP layer): the `origin` of
+    /// every entry appended while serving it that does not name one itself.
+    pub static REQUEST_ORIGIN: String;
+}
+
 /// Serializes this process's appends (other instances are kept in line by the primary key).
 static APPEND: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -100,6 +106,7 @@ pub async fn append(db: &Db, now: i64, event: Event<'_>) -> Result<i64, StoreErr
         Some(user_id) => Some(pseudonym(db, user_id).await?),
         None => None,
     };
+    let origin = event.origin.map(str::to_owned).or_else(|| REQUEST_ORIGIN.try_with(Clone::clone).ok());
     let _in_line = APPEND.lock().await;
     for _ in 0..APPEND_ATTEMPTS {
         let (prev_seq, prev_hash) = journal::head(db).await?.unwrap_or((0, chain::GENESIS.to_owned()));
@@ -112,7 +119,7 @@ pub async fn append(db: &Db, now: i64, event: Event<'_>) -> Result<i64, StoreErr
             client_id: event.client_id.map(str::to_owned),
             partner_id: event.partner_id.map(str::to_owned),
             reason: event.reason.map(str::to_owned),
-            origin: event.origin.map(str::to_owned),
+            origin: origin.clone(),
             details: event.details.to_string(),
             prev_hash,
             hash: String::new(),

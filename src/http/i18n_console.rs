@@ -22,6 +22,11 @@ console_texts! {
     nav_label: "Rubriques de la console", "Console sections";
     nav_home: "Accueil", "Home";
     nav_partners: "Partenaires", "Partners";
+    nav_reports: "Rapports", "Reports";
+    reports_title: "Participations et consentements", "Fees and consents";
+    field_year: "Année", "Year";
+    show: "Afficher", "Show";
+    total: "Total", "Total";
     nav_clients: "Applications", "Applications";
     nav_helpdesk: "Assistance", "Help desk";
     nav_keys: "Clés de signature", "Signing keys";

@@ -100,8 +100,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
-        .with_state(state);
+        .with_state(state.clone());
     routes
+        .layer(middleware::from_fn_with_state(state, journal_origin))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
@@ -127,6 +128,19 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Serves the request with its client's address known to the audit journal (the `origin` of
+/// what it journals: a consent, a factor change…).
+async fn journal_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| state.client_ip(*peer, request.headers()).to_string());
+    match origin {
+        Some(origin) => crate::audit::REQUEST_ORIGIN.scope(origin, next.run(request)).await,
+        None => next.run(request).await,
+    }
 }
 
 /// Requests by route and status, with their latency.

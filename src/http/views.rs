@@ -89,6 +89,7 @@ impl Views {
         template!(env, "console/helpdesk.html");
         template!(env, "console/keys.html");
         template!(env, "console/journal.html");
+        template!(env, "console/reports.html");
         // Render each once so a template error fails the start, not a resident's request.
         let t = i18n::texts("fr");
         for name in [

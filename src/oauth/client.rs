@@ -375,12 +375,15 @@ pub enum AdminUpdateError {
 /// An administrator's change of a client, made on `expected_version`: its metadata and what
 /// only an administrator sets (resources, PKCE, refresh-token rules). Its id, partner, secret,
 /// authentication method, subject type and ID token algorithm stay.
+/// Changes a client as an administrator does, on `expected_version`. A change of
+/// authentication method to a secret issues one (returned, to show once); away from secrets,
+/// the secret goes.
 pub async fn update_by_admin(
     db: &Db,
     client: &Client,
     spec: ClientSpec,
     expected_version: i64,
-) -> Result<Client, AdminUpdateError> {
+) -> Result<(Client, Option<String>), AdminUpdateError> {
     validate(&spec)?;
     let mut row = clients::find_by_id(db, &client.client_id)
         .await
@@ -403,11 +406,25 @@ pub async fn update_by_admin(
     row.require_pkce = spec.require_pkce;
     row.rotate_refresh_tokens = spec.rotate_refresh_tokens;
     row.refresh_grace_seconds = spec.refresh_grace_seconds;
+    let uses_secret = |m: AuthMethod| matches!(m, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost);
+    let mut new_secret = None;
+    if spec.auth_method != client.auth_method {
+        row.auth_method = spec.auth_method.as_str().to_owned();
+        match (uses_secret(client.auth_method), uses_secret(spec.auth_method)) {
+            (false, true) => {
+                let secret = secrets::new_secret();
+                row.secret_digest = Some(secrets::digest(&secret));
+                new_secret = Some(secret);
+            }
+            (true, false) => row.secret_digest = None,
+            _ => {}
+        }
+    }
     if !clients::update_by_admin(db, &row).await.map_err(RegistrationError::from)? {
         return Err(AdminUpdateError::Changed);
     }
     row.version += 1;
-    Ok(Client::from_row(row).map_err(RegistrationError::from)?)
+    Ok((Client::from_row(row).map_err(RegistrationError::from)?, new_secret))
 }
 
 impl Client {

@@ -121,7 +121,8 @@ pub async fn update_by_admin(db: &Db, row: &ClientRow) -> StoreResult<bool> {
     const SQL: &str = "UPDATE clients SET name = $2, redirect_uris = $3, post_logout_redirect_uris = $4, \
         backchannel_logout_uri = $5, frontchannel_logout_uri = $6, jwks = $7, jwks_uri = $8, grant_types = $9, \
         scopes = $10, metadata = $11, resources = $12, require_pkce = $13, rotate_refresh_tokens = $14, \
-        refresh_grace_seconds = $15, version = version + 1 WHERE id = $1 AND version = $16";
+        refresh_grace_seconds = $15, auth_method = $17, secret_digest = $18, version = version + 1 \
+        WHERE id = $1 AND version = $16";
     let n = on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
         .bind(&row.name)
@@ -139,6 +140,8 @@ pub async fn update_by_admin(db: &Db, row: &ClientRow) -> StoreResult<bool> {
         .bind(row.rotate_refresh_tokens)
         .bind(row.refresh_grace_seconds)
         .bind(row.version)
+        .bind(&row.auth_method)
+        .bind(&row.secret_digest)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;

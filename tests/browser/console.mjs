@@ -103,6 +103,8 @@ await page.selectOption('#keep_previous_for', 'day');
 await page.getByRole('button', { name: 'Renouveler le secret' }).click();
 await expectText(page, 'secret_rotated', 'L’ancien secret reste valide jusqu’au');
 steps.second_secret = (await page.locator('#secret').textContent()).trim();
+await page.getByRole('link', { name: 'Rapports' }).click();
+await expectText(page, 'reports', 'Participations et consentements');
 await page.goto(`${base}/admin/console/journal`);
 await expectText(page, 'journal', 'client.secret_rotated');
 await page.getByRole('button', { name: 'Se déconnecter de la console' }).click();

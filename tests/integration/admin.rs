@@ -446,6 +446,26 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
     .await;
     assert!(cleared.body.get("logo_uri").is_none_or(Value::is_null), "{}", cleared.body);
 
+    // Another way to authenticate: to private_key_jwt (with its keys) the secret stops working;
+    // back to a secret, a new one is issued and shown once.
+    let shown = api(&server, Method::GET, &format!("/clients/{bron_id}"), &commune, None, None).await;
+    let tag = shown.headers["etag"].to_str().unwrap().to_owned();
+    let mut public = josekit::jws::ES256.generate_key_pair().unwrap().to_jwk_public_key();
+    public.set_key_id("k1");
+    let jwks = json!({ "keys": [public.as_ref()] });
+    let to_keys = json!({ "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks });
+    let moved = api(&server, Method::PATCH, &format!("/clients/{bron_id}"), &commune, Some(to_keys), Some(&tag)).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert!(moved.body.get("client_secret").is_none());
+    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 401, "no secret any more");
+    let tag = moved.headers["etag"].to_str().unwrap().to_owned();
+    let back = json!({ "token_endpoint_auth_method": "client_secret_basic", "jwks": null });
+    let back = api(&server, Method::PATCH, &format!("/clients/{bron_id}"), &commune, Some(back), Some(&tag)).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(back.headers["cache-control"], "no-store");
+    let first_secret = back.body["client_secret"].as_str().expect("a new secret, shown once").to_owned();
+    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 200);
+
     // Purposes: what the consent page says, per scope; only a scope the client may request.
     let purposes = api(&server, Method::GET, &format!("/clients/{lyon_id}/purposes"), &chief, None, None).await;
     assert_eq!(purposes.status, 200, "{}", purposes.body);
@@ -541,6 +561,8 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
         [
             "client.created",
             "client.created",
+            "client.updated",
+            "client.updated",
             "client.updated",
             "client.updated",
             "client.purpose_declared",

@@ -64,10 +64,12 @@ async fn a_resident_signs_up_adds_a_passkey_and_an_app_and_resets_the_password_i
     // Each change of factor is a security event in the journal.
     let filter =
         glc::store::journal::JournalFilter { limit: 100, action: Some("security.".into()), ..Default::default() };
-    let actions: Vec<String> =
-        glc::store::journal::filtered(&provider.db, &filter).await.unwrap().into_iter().map(|r| r.action).collect();
+    let rows = glc::store::journal::filtered(&provider.db, &filter).await.unwrap();
     for action in ["security.passkey_added", "security.totp_enabled", "security.password_reset"] {
-        assert!(actions.iter().any(|a| a == action), "{action} not journaled: {actions:?}");
+        let row = rows.iter().find(|r| r.action == action);
+        assert!(row.is_some(), "{action} not journaled: {rows:?}");
+        // From where: the request's address, which the HTTP layer gives every entry.
+        assert_eq!(row.unwrap().origin.as_deref(), Some("127.0.0.1"), "{action}");
     }
 }
 

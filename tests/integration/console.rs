@@ -219,13 +219,26 @@ async fn each_role_does_exactly_its_part_in_the_console_and_every_change_is_jour
     for path in ["/admin/console/keys", "/admin/console/helpdesk", "/admin/console/journal"] {
         assert_eq!(bron_admin.open(&server.url(path)).await.status(), 403, "{path}");
     }
+    // The year's fees: every partner for the Métropole, their own for a commune.
+    server.commune("Dardilly").await;
+    let all = admin.open(&server.url("/admin/console/reports")).await;
+    assert!(all.html().contains("Dardilly") && all.html().contains("id=\"fees-total\""), "{}", all.html());
+    let own = bron_admin.open(&server.url("/admin/console/reports?year=2027")).await;
+    assert!(own.html().contains("Bron") && !own.html().contains("Dardilly"), "{}", own.html());
+    assert_eq!(bron_admin.open(&server.url("/admin/console/reports?year=deux")).await.status(), 400);
 
     // A help-desk agent: residents only.
     let resident = server.resident("dominique@bron.fr").await;
     let helpdesk = administrator(&server, "agent@grandlyon.com", Some(Role::Helpdesk)).await;
     let agent = Browser::new(&server);
     sign_in(&server, &agent, "agent@grandlyon.com", Some(&helpdesk)).await;
-    for path in ["/admin/console/partners", "/admin/console/clients", "/admin/console/keys", "/admin/console/journal"] {
+    for path in [
+        "/admin/console/partners",
+        "/admin/console/clients",
+        "/admin/console/keys",
+        "/admin/console/journal",
+        "/admin/console/reports",
+    ] {
         assert_eq!(agent.open(&server.url(path)).await.status(), 403, "{path}");
     }
     let desk = agent.open(&server.url("/admin/console/helpdesk")).await;
@@ -414,6 +427,7 @@ async fn a_commune_and_its_application_are_registered_and_a_resident_assisted_th
         "commune_registered",
         "client_registered",
         "secret_rotated",
+        "reports",
         "journal",
         "admin_signed_out",
         "agent_signed_in",

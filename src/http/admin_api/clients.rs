@@ -16,8 +16,9 @@ use crate::oauth::scope::Scopes;
 use crate::signing::SigningAlg;
 
 /// What a change may carry; creation also takes `CREATION_ONLY`.
-const MEMBERS: [&str; 20] = [
+const MEMBERS: [&str; 21] = [
     "client_name",
+    "token_endpoint_auth_method",
     "redirect_uris",
     "post_logout_redirect_uris",
     "grant_types",
@@ -38,8 +39,7 @@ const MEMBERS: [&str; 20] = [
     "policy_uri",
     "tos_uri",
 ];
-const CREATION_ONLY: [&str; 5] =
-    ["client_id", "partner_id", "token_endpoint_auth_method", "subject_type", "id_token_signed_response_alg"];
+const CREATION_ONLY: [&str; 4] = ["client_id", "partner_id", "subject_type", "id_token_signed_response_alg"];
 
 fn parsed<T>(
     field: &str,
@@ -205,8 +205,23 @@ pub async fn update(
     let mut m = Members::new(body, &MEMBERS)?;
     let fields = m.names();
     let mut spec = current.to_spec();
+    let methods = "client_secret_basic, client_secret_post, private_key_jwt, none";
+    if let Some(method) = parsed(
+        "token_endpoint_auth_method",
+        m.take("token_endpoint_auth_method", methods)?,
+        AuthMethod::parse,
+        methods,
+    )? {
+        spec.auth_method = method;
+    }
     apply(&mut spec, &mut m)?;
-    Ok(shown(&clients::update(&state.provider, &caller, &current, spec, version, &fields).await?))
+    let updated = clients::update(&state.provider, &caller, &current, spec, version, &fields).await?;
+    let mut response = versioned(StatusCode::OK, updated.client.version, &updated, None);
+    if updated.client_secret.is_some() {
+        // A new secret (a change to a secret method), shown this once.
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
 }
 
 pub async fn delete(

@@ -138,7 +138,6 @@ pub async fn update(
     let form = ClientForm {
         client_id: before.client_id.clone(),
         partner_id: before.partner_id.clone(),
-        token_endpoint_auth_method: before.token_endpoint_auth_method.clone(),
         subject_type: before.subject_type.clone(),
         ..ClientForm::read(&params)
     };
@@ -151,7 +150,16 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match updated {
-        Ok(client) => done(&format!("/clients/{}", client.client_id), "saved"),
+        // Moved to a secret method: its new secret, shown once.
+        Ok(updated) if updated.client_secret.is_some() => {
+            let c = i18n_console::texts(console.lang);
+            let ctx = context! {
+                title => c.secret_title, client_id => &updated.client.client_id, secret => updated.client_secret,
+                back => format!("{BASE}/clients/{id}"), back_text => c.back_to_client,
+            };
+            page(&state, &console, StatusCode::OK, "console/secret.html", ctx)
+        }
+        Ok(updated) => done(&format!("/clients/{}", updated.client.client_id), "saved"),
         Err(e @ AdminError::Invalid { .. }) => {
             form_page(&state, &console, StatusCode::BAD_REQUEST, &form, Some((&id, version)), Some(e)).await
         }

@@ -106,8 +106,8 @@ pub struct ClientForm {
     pub subject_type: String,
 }
 
-/// The creation-only fields.
-const CREATION_ONLY: [&str; 4] = ["client_id", "partner_id", "token_endpoint_auth_method", "subject_type"];
+/// The creation-only fields (a resident's identifier never changes: neither does its kind).
+const CREATION_ONLY: [&str; 3] = ["client_id", "partner_id", "subject_type"];
 
 impl ClientForm {
     /// An empty form for a new client of `partner`: the safe defaults.
@@ -172,12 +172,9 @@ impl ClientForm {
 
     /// A new client's specification.
     pub fn to_new_spec(&self) -> Result<ClientSpec, AdminError> {
-        let methods = "client_secret_basic, client_secret_post, private_key_jwt or none";
         let mut spec = ClientSpec {
             client_id: optional(&self.client_id),
             partner_id: optional(&self.partner_id),
-            auth_method: AuthMethod::parse(&self.token_endpoint_auth_method)
-                .ok_or_else(|| AdminError::invalid("token_endpoint_auth_method", methods))?,
             subject_type: SubjectType::parse(&self.subject_type)
                 .ok_or_else(|| AdminError::invalid("subject_type", "public or pairwise"))?,
             ..ClientSpec::default()
@@ -192,6 +189,9 @@ impl ClientForm {
             return Err(AdminError::invalid("client_name", "required"));
         }
         spec.name = self.client_name.clone();
+        let methods = "client_secret_basic, client_secret_post, private_key_jwt or none";
+        spec.auth_method = AuthMethod::parse(&self.token_endpoint_auth_method)
+            .ok_or_else(|| AdminError::invalid("token_endpoint_auth_method", methods))?;
         spec.redirect_uris = lines(&self.redirect_uris);
         spec.post_logout_redirect_uris = lines(&self.post_logout_redirect_uris);
         spec.grant_types = [
@@ -267,7 +267,12 @@ mod tests {
 
     #[test]
     fn a_client_form_names_its_changes_as_the_api_does() {
-        let before = ClientForm { client_name: "A".into(), grant_authorization_code: true, ..ClientForm::default() };
+        let before = ClientForm {
+            client_name: "A".into(),
+            grant_authorization_code: true,
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            ..ClientForm::default()
+        };
         let after = ClientForm {
             grant_client_credentials: true,
             redirect_uris: "https://a.example/cb".into(),

@@ -10,6 +10,7 @@ mod helpdesk;
 mod journal;
 mod keys;
 mod partners;
+mod reports;
 mod sign_in;
 
 use std::net::SocketAddr;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/keys", get(keys::list))
         .route("/keys/rotate", post(keys::rotate))
         .route("/keys/retire", post(keys::retire))
+        .route("/reports", get(reports::show))
         .route("/journal", get(journal::entries))
         .route("/journal/export", get(journal::export))
 }
@@ -114,6 +116,7 @@ fn origin(parts: &Parts, state: &AppState) -> Option<String> {
 #[derive(Debug, Serialize)]
 struct Sections {
     partners: bool,
+    reports: bool,
     clients: bool,
     helpdesk: bool,
     keys: bool,
@@ -127,6 +130,7 @@ impl Sections {
         let metropole = admin.roles.contains(&Role::MetropoleAdmin);
         Sections {
             partners: metropole || commune,
+            reports: metropole || commune,
             clients: metropole || commune,
             helpdesk: admin.may(Permission::AssistResidents),
             keys: admin.may(Permission::ManageKeys),
