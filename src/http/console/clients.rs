@@ -1,16 +1,15 @@
 //! Partners' applications: the list an administrator manages, creation, changes, secret
 //! rotation with overlap (the new secret shown once) and deletion.
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 
 use super::forms::ClientForm;
 use super::partners::split_error;
-use super::{BASE, Console, done, notice, page};
+use super::{BASE, Console, ConsoleForm, done, notice, page};
 use crate::admin::{AdminError, clients, registry};
 use crate::http::{AppState, i18n_console};
 use crate::oauth::params::Params;
@@ -62,11 +61,7 @@ pub async fn new(State(state): State<AppState>, console: Console, RawQuery(query
     form_page(&state, &console, StatusCode::OK, &ClientForm::blank(&partner), None, None).await
 }
 
-pub async fn create(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+pub async fn create(State(state): State<AppState>, ConsoleForm { console, params }: ConsoleForm) -> Response {
     let form = ClientForm::read(&params);
     let created = match form.to_new_spec() {
         Ok(spec) => clients::create(&state.provider, &console.caller, spec).await,
@@ -117,15 +112,9 @@ pub async fn show(
 
 pub async fn update(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let current = match clients::get(&state.provider, &console.caller, &id).await {
         Ok(c) => c,
         Err(e) => return console.failed(&state, &e),
@@ -170,15 +159,9 @@ pub async fn update(
 /// A new secret, shown once; the old one valid for the overlap chosen.
 pub async fn rotate_secret(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let keep = match params.get("keep_previous_for").unwrap_or("none") {
         "none" => Ok(None),
         chosen => OVERLAPS
@@ -208,15 +191,9 @@ pub async fn rotate_secret(
 
 pub async fn delete(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     if params.get("confirm").is_none() {
         return console.failed(&state, &AdminError::invalid("confirm", "tick the box to confirm"));
     }
@@ -233,15 +210,9 @@ pub async fn delete(
 /// Declares what the application does with one scope's data (the consent page's words).
 pub async fn declare_purpose(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let text = |name: &str| params.get(name).unwrap_or_default().trim().to_owned();
     let declaration = crate::consent::Declaration {
         scope: text("scope"),

@@ -1,9 +1,8 @@
 //! The help desk: find a resident (a reason is required and journaled), see their account's
 //! status (never a secret), and act on it (a reason again, journaled).
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -11,7 +10,7 @@ use serde::Serialize;
 
 use super::journal::date_time;
 use super::partners::split_error;
-use super::{Console, page};
+use super::{Console, ConsoleForm, page};
 use crate::admin::helpdesk::{self, Assistance, ResidentStatus};
 use crate::admin::{AdminError, roles::Permission};
 use crate::http::{AppState, i18n_console};
@@ -64,11 +63,7 @@ pub async fn form(State(state): State<AppState>, console: Console) -> Response {
     render(&state, &console, StatusCode::OK, search)
 }
 
-pub async fn search(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+pub async fn search(State(state): State<AppState>, ConsoleForm { console, params }: ConsoleForm) -> Response {
     let (query, reason) = (params.get("q").unwrap_or_default(), params.get("reason").unwrap_or_default());
     match helpdesk::find(&state.provider, &console.caller, query, reason).await {
         Ok(found) => {
@@ -85,15 +80,9 @@ pub async fn search(State(state): State<AppState>, console: Console, headers: He
 
 pub async fn assist(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let reason = params.get("reason").unwrap_or_default();
     let Some(what) = params.get("action").and_then(Assistance::parse) else {
         return console.failed(&state, &AdminError::invalid("action", "choose one of the actions"));

@@ -1,15 +1,14 @@
 //! The provider's signing keys: list, rotate (published ahead, or at once), retire.
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::journal::date_time;
-use super::{Console, done, notice, page};
+use super::{Console, ConsoleForm, done, notice, page};
 use crate::admin::keys;
 use crate::http::{AppState, i18n_console};
 use crate::signing::keys::ManifestEntry;
@@ -49,11 +48,7 @@ pub async fn list(State(state): State<AppState>, console: Console, RawQuery(quer
     keys_page(&state, &console, notice, None)
 }
 
-pub async fn rotate(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+pub async fn rotate(State(state): State<AppState>, ConsoleForm { console, params }: ConsoleForm) -> Response {
     let immediately = params.get("immediately").is_some();
     match keys::rotate(&state.provider, &console.caller, &[], immediately).await {
         Ok(_) => done("/keys", "keys_rotated"),
@@ -61,10 +56,7 @@ pub async fn rotate(State(state): State<AppState>, console: Console, headers: He
     }
 }
 
-pub async fn retire(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(page) = console.form(&state, &headers, &body) {
-        return page;
-    }
+pub async fn retire(State(state): State<AppState>, ConsoleForm { console, .. }: ConsoleForm) -> Response {
     match keys::retire(&state.provider, &console.caller).await {
         Ok(removed) => {
             let c = i18n_console::texts(console.lang);

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -110,6 +110,28 @@ fn origin(parts: &Parts, state: &AppState) -> Option<String> {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| state.client_ip(*peer, &parts.headers).to_string())
+}
+
+/// A form sent from the console: the signed-in administrator and the form's fields, its CSRF
+/// token checked (otherwise the page saying so).
+pub struct ConsoleForm {
+    pub console: Console,
+    pub params: Params,
+}
+
+impl FromRequest<AppState> for ConsoleForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let console = Console::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let Ok(bytes) = Bytes::from_request(Request::from_parts(parts, body), state).await else {
+            return Err(console.failed(state, &AdminError::invalid("body", "unreadable or too large")));
+        };
+        let params = console.form(state, &headers, &bytes)?;
+        Ok(ConsoleForm { console, params })
+    }
 }
 
 /// Which sections the administrator's roles open (the menu shows only those).

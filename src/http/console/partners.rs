@@ -1,15 +1,14 @@
 //! The registry's pages: the partners an administrator sees, one partner with its fee, its
 //! consent figures and its applications; creating and changing partners (the Métropole's).
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 
 use super::forms::PartnerForm;
-use super::{Console, done, notice, page};
+use super::{Console, ConsoleForm, done, notice, page};
 use crate::admin::roles::Permission;
 use crate::admin::{AdminError, clients, registry};
 use crate::http::AppState;
@@ -54,11 +53,7 @@ pub async fn list(State(state): State<AppState>, console: Console, RawQuery(quer
     list_page(&state, &console, StatusCode::OK, form, None, notice).await
 }
 
-pub async fn create(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+pub async fn create(State(state): State<AppState>, ConsoleForm { console, params }: ConsoleForm) -> Response {
     let form = PartnerForm::read(&params);
     let created = match form.changes(&PartnerForm::default()) {
         Ok(changes) if changes.name.is_none() => Err(AdminError::invalid("name", "required")),
@@ -120,15 +115,9 @@ pub async fn show(
 
 pub async fn update(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let current = match registry::partner(&state.provider, &console.caller, &id).await {
         Ok(p) => p,
         Err(e) => return console.failed(&state, &e),
@@ -154,15 +143,9 @@ pub async fn update(
 /// An initial access token for the partner's developers, shown once.
 pub async fn registration_token(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ConsoleForm { console, params }: ConsoleForm,
 ) -> Response {
-    let params = match console.form(&state, &headers, &body) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
     let number = |name: &str, range: std::ops::RangeInclusive<i64>, why: &str| {
         params
             .get(name)

@@ -1,13 +1,12 @@
 //! Signing in to the console through the provider (the console is its client), and out.
 
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use std::net::SocketAddr;
 
-use super::{BASE, Console, LOGIN_COOKIE, SESSION_COOKIE, failure_page, message};
+use super::{BASE, ConsoleForm, LOGIN_COOKIE, SESSION_COOKIE, failure_page, message};
 use crate::admin::console::{self, LoginError};
 use crate::http::pages::lang_of;
 use crate::http::pages::response::redirect;
@@ -81,16 +80,9 @@ pub async fn callback(
 }
 
 /// Ends the console session.
-pub async fn sign_out(
-    State(state): State<AppState>,
-    console: Console,
-    headers: HeaderMap,
-    jar: CookieJar,
-    body: Bytes,
-) -> Response {
-    if let Err(page) = console.form(&state, &headers, &body) {
-        return page;
-    }
+pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, form: ConsoleForm) -> Response {
+    // The form's token checked: another site cannot sign an administrator out.
+    let console = form.console;
     let c = i18n_console::texts(console.lang);
     if let Err(e) = console::end(&state.provider, &console.session_id, &console.session, &console.caller).await {
         return console.failed(&state, &e);
