@@ -9,9 +9,9 @@
 // and exits non-zero at the first step that does not happen.
 //
 //   node tests/browser/console.mjs '{"base": …, "password": …, "admin": {"email", "totp"}, "agent": {…}, "resident": …}'
-import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { totp } from './totp.mjs';
 
 const { base, password, admin, agent, resident } = JSON.parse(process.argv[2]);
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -25,20 +25,6 @@ const browser = await chromium.launch({
 function fail(step, detail) {
   process.stdout.write(JSON.stringify({ ...steps, failed: step, detail }));
   process.exit(1);
-}
-
-// RFC 6238: the code an authenticator app shows for `secret` (base32) at `time`.
-function totp(secret, time) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(time / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
-  return value.toString().padStart(6, '0');
 }
 
 async function expectText(page, step, text) {

@@ -7,10 +7,10 @@
 // and exits non-zero at the first step that does not happen.
 //
 //   node tests/browser/flow.mjs '{"base": "http://localhost:…", "outbox": "/tmp/…/outbox"}'
-import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { totp } from './totp.mjs';
 
 const { base, outbox } = JSON.parse(process.argv[2]);
 const email = 'dominique.browser@vaulx-en-velin.fr';
@@ -67,20 +67,6 @@ function mailedLink(marker) {
     }
   }
   return fail('mail', `no mail with ${marker} in ${outbox}`);
-}
-
-// RFC 6238: the code an authenticator app shows for `secret` (base32) at `time`.
-function totp(secret, time) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(time / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
-  return value.toString().padStart(6, '0');
 }
 
 async function signOutEverywhere(step) {

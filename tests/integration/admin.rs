@@ -364,16 +364,6 @@ async fn scripts_use_client_credentials_narrowed_by_their_scopes_and_their_partn
 }
 
 /// `client`'s `client_credentials` grant with `secret`: the HTTP status.
-async fn authenticates(server: &TestServer, client_id: &str, secret: &str) -> u16 {
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    response.status().as_u16()
-}
 
 #[tokio::test]
 async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_registration_tokens() {
@@ -406,7 +396,7 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
     assert_eq!(created.body["partner_id"], bron.as_str(), "a commune administrator's commune by default");
     let bron_id = created.body["client_id"].as_str().unwrap().to_owned();
     let first_secret = created.body["client_secret"].as_str().unwrap().to_owned();
-    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 200);
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &first_secret).await, 200);
 
     // Bron's administrator never sees Lyon's clients, nor registers one for Lyon.
     let listed = api(&server, Method::GET, "/clients", &commune, None, None).await;
@@ -457,14 +447,14 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
     let moved = api(&server, Method::PATCH, &format!("/clients/{bron_id}"), &commune, Some(to_keys), Some(&tag)).await;
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert!(moved.body.get("client_secret").is_none());
-    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 401, "no secret any more");
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &first_secret).await, 401, "no secret any more");
     let tag = moved.headers["etag"].to_str().unwrap().to_owned();
     let back = json!({ "token_endpoint_auth_method": "client_secret_basic", "jwks": null });
     let back = api(&server, Method::PATCH, &format!("/clients/{bron_id}"), &commune, Some(back), Some(&tag)).await;
     assert_eq!(back.status, 200, "{}", back.body);
     assert_eq!(back.headers["cache-control"], "no-store");
     let first_secret = back.body["client_secret"].as_str().expect("a new secret, shown once").to_owned();
-    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 200);
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &first_secret).await, 200);
 
     // Purposes: what the consent page says, per scope; only a scope the client may request.
     let purposes = api(&server, Method::GET, &format!("/clients/{lyon_id}/purposes"), &chief, None, None).await;
@@ -504,19 +494,19 @@ async fn administrators_manage_clients_rotate_secrets_with_overlap_and_issue_reg
     let second_secret = rotated.body["client_secret"].as_str().unwrap().to_owned();
     let deadline = rotated.body["previous_secret_expires_at"].as_i64().unwrap();
     assert!((now + 3600..=server.provider.now() + 3600).contains(&deadline), "{deadline}");
-    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 200, "the old one still works");
-    assert_eq!(authenticates(&server, &bron_id, &second_secret).await, 200);
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &first_secret).await, 200, "the old one still works");
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &second_secret).await, 200);
     server.clock.advance(3601);
-    assert_eq!(authenticates(&server, &bron_id, &first_secret).await, 401, "past the deadline");
-    assert_eq!(authenticates(&server, &bron_id, &second_secret).await, 200);
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &first_secret).await, 401, "past the deadline");
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &second_secret).await, 200);
     // (An hour later the administrators' access tokens have expired too.)
     let chief = user_token(&server, &console, "dsi@grandlyon.com").await;
     let commune = user_token(&server, &console, "dsi@bron.fr").await;
     // Without overlap the previous one stops at once.
     let rotated = api(&server, Method::POST, &format!("/clients/{bron_id}/secret"), &commune, None, None).await;
     let third_secret = rotated.body["client_secret"].as_str().unwrap().to_owned();
-    assert_eq!(authenticates(&server, &bron_id, &second_secret).await, 401);
-    assert_eq!(authenticates(&server, &bron_id, &third_secret).await, 200);
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &second_secret).await, 401);
+    assert_eq!(crate::support::authenticates(&server, &bron_id, &third_secret).await, 200);
     let too_long = api(
         &server,
         Method::POST,

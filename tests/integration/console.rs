@@ -158,7 +158,7 @@ async fn each_role_does_exactly_its_part_in_the_console_and_every_change_is_jour
     .await;
     assert_eq!(created.status(), 201, "{}", created.html());
     let secret = between(created.html(), "<code id=\"secret\">", "<");
-    assert_eq!(authenticates(&server, "portail-bron", &secret).await, 200);
+    assert_eq!(crate::support::authenticates(&server, "portail-bron", &secret).await, 200);
     let client = glc::oauth::client::find(&server.provider.db, "portail-bron").await.unwrap().unwrap();
     assert_eq!(client.partner_id, partner.id);
 
@@ -196,8 +196,12 @@ async fn each_role_does_exactly_its_part_in_the_console_and_every_change_is_jour
             .await;
     assert!(rotated.html().contains("L’ancien secret reste valide jusqu’au"), "{}", rotated.html());
     let new_secret = between(rotated.html(), "<code id=\"secret\">", "<");
-    assert_eq!(authenticates(&server, "portail-bron", &new_secret).await, 200);
-    assert_eq!(authenticates(&server, "portail-bron", &secret).await, 200, "the old one, during the overlap");
+    assert_eq!(crate::support::authenticates(&server, "portail-bron", &new_secret).await, 200);
+    assert_eq!(
+        crate::support::authenticates(&server, "portail-bron", &secret).await,
+        200,
+        "the old one, during the overlap"
+    );
 
     // A commune's administrator: their commune's applications, nothing of anyone else's.
     let lyon_app = server.web_client().await;
@@ -380,17 +384,6 @@ fn between(html: &str, start: &str, end: &str) -> String {
     html[from..from + html[from..].find(end).unwrap()].to_owned()
 }
 
-async fn authenticates(server: &TestServer, client_id: &str, secret: &str) -> u16 {
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    response.status().as_u16()
-}
-
 /// The done-when of the console, in Debian's headless Chromium (`tests/browser/console.mjs`):
 /// a commune registered, an application registered for it, its secret rotated, a resident
 /// assisted by the help desk, all through the console's pages, which axe-core finds free of
@@ -447,10 +440,14 @@ async fn a_commune_and_its_application_are_registered_and_a_resident_assisted_th
     assert_eq!(client.partner_id, dardilly.id);
     let (first, second) = (steps["first_secret"].as_str().unwrap(), steps["second_secret"].as_str().unwrap());
     assert_ne!(first, second);
-    assert_eq!(authenticates(&server, "portail-dardilly", second).await, 200);
-    assert_eq!(authenticates(&server, "portail-dardilly", first).await, 200, "the old secret, for the day");
+    assert_eq!(crate::support::authenticates(&server, "portail-dardilly", second).await, 200);
+    assert_eq!(
+        crate::support::authenticates(&server, "portail-dardilly", first).await,
+        200,
+        "the old secret, for the day"
+    );
     server.clock.advance(86_400 + 1);
-    assert_eq!(authenticates(&server, "portail-dardilly", first).await, 401, "not after");
+    assert_eq!(crate::support::authenticates(&server, "portail-dardilly", first).await, 401, "not after");
     // The resident: disabled, and told on their account page (the journal has the reason).
     let user = glc::identity::user::find(db, &resident.id).await.unwrap().unwrap();
     assert!(user.disabled);

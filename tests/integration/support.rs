@@ -861,3 +861,16 @@ impl SmtpSink {
         SmtpSink { port, messages }
     }
 }
+
+/// The status of a `client_credentials` request with `client_secret_basic`: whether the
+/// secret authenticates the client.
+pub async fn authenticates(server: &TestServer, client_id: &str, secret: &str) -> u16 {
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}

@@ -52,6 +52,15 @@ fn parsed<T>(
 
 /// Applies the members of `m` to `spec`.
 fn apply(spec: &mut ClientSpec, m: &mut Members) -> Result<(), AdminError> {
+    let methods = "client_secret_basic, client_secret_post, private_key_jwt, none";
+    if let Some(method) = parsed(
+        "token_endpoint_auth_method",
+        m.take("token_endpoint_auth_method", methods)?,
+        AuthMethod::parse,
+        methods,
+    )? {
+        spec.auth_method = method;
+    }
     let meta = &mut spec.metadata;
     if let Some(name) = m.take("client_name", "a string")? {
         spec.name = name;
@@ -153,15 +162,6 @@ pub async fn create(
         partner_id: m.take("partner_id", "a partner id")?,
         ..ClientSpec::default()
     };
-    let methods = "client_secret_basic, client_secret_post, private_key_jwt, none";
-    if let Some(method) = parsed(
-        "token_endpoint_auth_method",
-        m.take("token_endpoint_auth_method", methods)?,
-        AuthMethod::parse,
-        methods,
-    )? {
-        spec.auth_method = method;
-    }
     if let Some(kind) =
         parsed("subject_type", m.take("subject_type", "public or pairwise")?, SubjectType::parse, "public or pairwise")?
     {
@@ -205,15 +205,6 @@ pub async fn update(
     let mut m = Members::new(body, &MEMBERS)?;
     let fields = m.names();
     let mut spec = current.to_spec();
-    let methods = "client_secret_basic, client_secret_post, private_key_jwt, none";
-    if let Some(method) = parsed(
-        "token_endpoint_auth_method",
-        m.take("token_endpoint_auth_method", methods)?,
-        AuthMethod::parse,
-        methods,
-    )? {
-        spec.auth_method = method;
-    }
     apply(&mut spec, &mut m)?;
     let updated = clients::update(&state.provider, &caller, &current, spec, version, &fields).await?;
     let mut response = versioned(StatusCode::OK, updated.client.version, &updated, None);

@@ -9,7 +9,7 @@ use minijinja::value::Serde;
 
 use super::forms::ClientForm;
 use super::partners::split_error;
-use super::{BASE, Console, ConsoleForm, done, notice, page};
+use super::{BASE, Console, ConsoleForm, done, notice, page, read_version};
 use crate::admin::{AdminError, clients, registry};
 use crate::http::{AppState, i18n_console};
 use crate::oauth::params::Params;
@@ -119,8 +119,9 @@ pub async fn update(
         Ok(c) => c,
         Err(e) => return console.failed(&state, &e),
     };
-    let Some(version) = params.get("version").and_then(|v| v.parse::<i64>().ok()) else {
-        return console.failed(&state, &AdminError::PreconditionRequired);
+    let version = match read_version(&params) {
+        Ok(v) => v,
+        Err(e) => return console.failed(&state, &e),
     };
     let before = ClientForm::of(&current);
     // What is set at creation stays.

@@ -243,6 +243,11 @@ impl Console {
     }
 }
 
+/// The version of the record the form was read from (a change on an older one is refused).
+fn read_version(params: &Params) -> Result<i64, AdminError> {
+    params.get("version").and_then(|v| v.parse::<i64>().ok()).ok_or(AdminError::PreconditionRequired)
+}
+
 /// After a change: back to `path`, saying what was done (`notice`, one of the console's texts).
 fn done(path: &str, notice: &str) -> Response {
     redirect(&format!("{BASE}{path}?notice={notice}"))

@@ -8,7 +8,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 
 use super::forms::PartnerForm;
-use super::{Console, ConsoleForm, done, notice, page};
+use super::{Console, ConsoleForm, done, notice, page, read_version};
 use crate::admin::roles::Permission;
 use crate::admin::{AdminError, clients, registry};
 use crate::http::AppState;
@@ -123,8 +123,9 @@ pub async fn update(
         Err(e) => return console.failed(&state, &e),
     };
     // The version the administrator read: someone else's change since then is refused.
-    let Some(version) = params.get("version").and_then(|v| v.parse::<i64>().ok()) else {
-        return console.failed(&state, &AdminError::PreconditionRequired);
+    let version = match read_version(&params) {
+        Ok(v) => v,
+        Err(e) => return console.failed(&state, &e),
     };
     let form = PartnerForm::read(&params);
     let updated = match form.changes(&PartnerForm::of(&current)) {
