@@ -10,6 +10,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::http::{AppState, router};
 use crate::identity::password::PasswordHasherPool;
+use crate::oauth::client_cache::ClientCache;
 use crate::provider::Provider;
 use crate::signing::KeyRing;
 use crate::store::ephemeral::ShortLived;
@@ -48,6 +49,8 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         fcplus: upstream(&config.franceconnect_plus, crate::federation::Platform::FranceConnectPlus)
             .context("FranceConnect+ client")?,
     };
+    // One instance (no Redis shared with others): clients can be kept in memory.
+    let clients = ClientCache::new(matches!(ephemeral, ShortLived::Memory(_)));
     let provider = Arc::new(Provider {
         config,
         db,
@@ -59,6 +62,8 @@ pub async fn build_provider(config: Config, clock: SharedClock) -> anyhow::Resul
         mailer,
         webauthn,
         franceconnect,
+        clients,
+        verified_tokens: Default::default(),
     });
     crate::admin::console::ensure_client(&provider).await.context("registering the administration console")?;
     Ok(provider)

@@ -28,6 +28,10 @@ pub struct Provider {
     pub webauthn: Option<webauthn_rs::Webauthn>,
     /// Our clients of FranceConnect and FranceConnect+, each there only when configured.
     pub franceconnect: crate::federation::Upstreams,
+    /// Registered clients kept between requests (one instance only).
+    pub clients: crate::oauth::client_cache::ClientCache,
+    /// Access tokens whose signature was verified recently.
+    pub verified_tokens: crate::oauth::verified_tokens::VerifiedTokens,
 }
 
 impl Provider {

@@ -1,6 +1,8 @@
 //! The whole route table, and the layers every response goes through.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -10,7 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -112,6 +114,9 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(count_request))
         .layer(TraceLayer::new_for_http().make_span_with(move |request: &Request| {
+            if !tracing::enabled!(tracing::Level::INFO) {
+                return tracing::Span::none();
+            }
             let client = request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
@@ -127,7 +132,33 @@ pub fn router(state: AppState) -> Router {
             )
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(RequestIds::new()))
+}
+
+/// Request ids (`X-Request-Id`, when the load balancer sent none): UUIDs (version 8) made of a
+/// random half drawn at start and a counter, unique across instances and restarts without a
+/// random draw per request.
+#[derive(Clone)]
+struct RequestIds {
+    instance: u64,
+    next: Arc<AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        Self { instance: rand::random(), next: Arc::new(AtomicU64::new(1)) }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.instance.to_be_bytes());
+        bytes[8..].copy_from_slice(&n.to_be_bytes());
+        let id = uuid::Builder::from_custom_bytes(bytes).into_uuid();
+        HeaderValue::from_str(&id.hyphenated().to_string()).ok().map(RequestId::new)
+    }
 }
 
 /// Serves the request with its client's address known to the audit journal (the `origin` of

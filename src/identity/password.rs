@@ -1,12 +1,15 @@
 //! Password hashing with argon2id (m = 19 MiB, t = 2, p = 1: OWASP's parameters, the crate's
 //! defaults). Each hash holds one core for ~15 ms and 19 MiB, so it runs on the blocking pool
 //! behind a semaphore sized to the cores: a login flood queues instead of starving the async
-//! workers or the memory.
+//! workers or the memory. The 19 MiB work areas are kept and reused: at most one per permit
+//! ever exists, and no hash pays for faulting in fresh pages.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use rand::RngExt;
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,49 +18,110 @@ pub enum PasswordError {
     Hashing(String),
 }
 
+fn failed(e: impl std::fmt::Display) -> PasswordError {
+    PasswordError::Hashing(e.to_string())
+}
+
+/// Work areas of the default parameters' size, free for the next hash.
+#[derive(Debug, Default)]
+struct WorkAreas(Mutex<Vec<Vec<Block>>>);
+
+impl WorkAreas {
+    fn take(&self, blocks: usize) -> Vec<Block> {
+        let kept = if blocks == Params::DEFAULT.block_count() {
+            self.0.lock().ok().and_then(|mut free| free.pop())
+        } else {
+            None
+        };
+        kept.unwrap_or_else(|| vec![Block::default(); blocks])
+    }
+
+    fn give_back(&self, area: Vec<Block>) {
+        if area.len() == Params::DEFAULT.block_count()
+            && let Ok(mut free) = self.0.lock()
+        {
+            free.push(area);
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PasswordHasherPool {
     permits: Arc<Semaphore>,
-    /// A real hash of a random password, verified when the email is unknown so that an
-    /// unknown account and a wrong password take the same time.
-    dummy_hash: Arc<String>,
+    areas: Arc<WorkAreas>,
 }
+
+/// Verified when the email is unknown, so that an unknown account and a wrong password take
+/// the same time: a well-formed hash at the provider's parameters whose password nobody knows
+/// (random bytes; and an unknown account is refused whatever it matches). A constant rather
+/// than a hash made at start, which cost every start one hash.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$r0dkRBGDmKvuZ3569/QlNQ$WTwgOesQtgnPHAQDBq4EZRHDshzgNJb/ADAErOBolgE";
 
 impl PasswordHasherPool {
     pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
-        let dummy = crate::secrets::new_secret();
-        let dummy_hash = hash_now(&dummy)?;
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: Arc::new(dummy_hash) })
+        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), areas: Arc::new(WorkAreas::default()) })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Hashing(e.to_string()))?;
-        tokio::task::spawn_blocking(move || hash_now(&password))
-            .await
-            .map_err(|e| PasswordError::Hashing(e.to_string()))?
+        let _permit = self.permits.acquire().await.map_err(failed)?;
+        let areas = self.areas.clone();
+        tokio::task::spawn_blocking(move || hash_with(&areas, &password)).await.map_err(failed)?
     }
 
     /// Verifies `password` against `stored` (a PHC string), or against the dummy hash when
     /// there is no stored hash, always returning false then.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Hashing(e.to_string()))?;
+        let _permit = self.permits.acquire().await.map_err(failed)?;
         let real = stored.is_some();
-        let phc = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
-        let ok = tokio::task::spawn_blocking(move || verify_now(&password, &phc))
-            .await
-            .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+        let phc = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let areas = self.areas.clone();
+        let ok = tokio::task::spawn_blocking(move || verify_with(&areas, &password, &phc)).await.map_err(failed)?;
         Ok(real && ok)
     }
 }
 
-fn hash_now(password: &str) -> Result<String, PasswordError> {
-    PasswordHasher::<PasswordHash>::hash_password(&Argon2::default(), password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordError::Hashing(e.to_string()))
+fn hash_with(areas: &WorkAreas, password: &str) -> Result<String, PasswordError> {
+    let params = Params::DEFAULT;
+    let mut salt = [0u8; 16];
+    rand::rng().fill(&mut salt[..]);
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let mut area = areas.take(params.block_count());
+    let hashed = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()).hash_password_into_with_memory(
+        password.as_bytes(),
+        &salt,
+        &mut out,
+        &mut area,
+    );
+    areas.give_back(area);
+    hashed.map_err(failed)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(failed)?,
+        salt: Some(Salt::new(&salt).map_err(failed)?),
+        hash: Some(Output::new(&out).map_err(failed)?),
+    };
+    Ok(phc.to_string())
 }
 
-fn verify_now(password: &str, phc: &str) -> bool {
-    PasswordVerifier::<str>::verify_password(&Argon2::default(), password.as_bytes(), phc).is_ok()
+/// Whether `password` matches the PHC string `phc`, whatever argon2 parameters it was made with.
+fn verify_with(areas: &WorkAreas, password: &str, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else { return false };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else { return false };
+    let Ok(version) = Version::try_from(parsed.version.unwrap_or(Version::V0x13.into())) else { return false };
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let mut area = areas.take(params.block_count());
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut area,
+    );
+    areas.give_back(area);
+    hashed.is_ok() && bool::from(out.ct_eq(expected.as_bytes()))
 }
 
 #[cfg(test)]
@@ -72,5 +136,31 @@ mod tests {
         assert!(pool.verify("correct horse".into(), Some(hash.clone())).await.unwrap());
         assert!(!pool.verify("wrong".into(), Some(hash)).await.unwrap());
         assert!(!pool.verify("anything".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(Params::try_from(&parsed).unwrap().block_count(), Params::DEFAULT.block_count());
+        assert_eq!((parsed.salt.unwrap().len(), parsed.hash.unwrap().len()), (16, Params::DEFAULT_OUTPUT_LEN));
+        assert!(!verify_with(&WorkAreas::default(), "", DUMMY_HASH));
+    }
+
+    #[test]
+    fn hashes_are_read_by_the_reference_verifier_and_old_hashes_still_verify() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let areas = WorkAreas::default();
+        let ours = hash_with(&areas, "correct horse").unwrap();
+        assert!(PasswordVerifier::<str>::verify_password(&Argon2::default(), b"correct horse", &ours).is_ok());
+        // A hash made by the crate itself, and one at other parameters (a legacy row), verify
+        // here; the default-sized work area is reused, the other one is not kept.
+        let reference = PasswordHasher::<PasswordHash>::hash_password(&Argon2::default(), b"battery staple").unwrap();
+        assert!(verify_with(&areas, "battery staple", &reference.to_string()));
+        assert!(!verify_with(&areas, "battery stapler", &reference.to_string()));
+        let legacy = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 3, 1, None).unwrap());
+        let legacy = PasswordHasher::<PasswordHash>::hash_password(&legacy, b"vieux mot").unwrap().to_string();
+        assert!(verify_with(&areas, "vieux mot", &legacy));
+        assert!(!verify_with(&areas, "vieux mot", "$argon2id$v=19$m=19456,t=2,p=1$bm90IGEgaGFzaA"));
+        assert_eq!(areas.0.lock().unwrap().len(), 1, "one default-sized area, kept for the next hash");
     }
 }

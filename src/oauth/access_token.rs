@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::error::{ErrorCode, OAuthError};
 use super::scope::Scopes;
 use crate::provider::Provider;
-use crate::signing::SigningAlg;
+use crate::signing::{KeySet, SigningAlg};
 
 pub const TYP: &str = "at+jwt";
 
@@ -86,15 +86,29 @@ fn invalid() -> OAuthError {
 
 /// Verifies signature, type, issuer and expiry (RFC 9068 §4). Does not check revocation.
 pub fn verify(provider: &Provider, token: &str) -> Result<AccessToken, OAuthError> {
-    let jwt = provider.keys().verify(token).map_err(|_| invalid())?;
+    let keys = provider.keys();
+    let claims = match provider.verified_tokens.get(&keys, token) {
+        Some(claims) => claims,
+        None => {
+            let claims = verify_signed(provider, &keys, token)?;
+            provider.verified_tokens.put(&keys, token, &claims);
+            claims
+        }
+    };
+    if claims.exp <= provider.now() {
+        return Err(invalid());
+    }
+    Ok(claims)
+}
+
+/// Everything but the expiry: signature, type, issuer, claims.
+fn verify_signed(provider: &Provider, keys: &KeySet, token: &str) -> Result<AccessToken, OAuthError> {
+    let jwt = keys.verify(token).map_err(|_| invalid())?;
     let typ_ok = jwt.typ().is_some_and(|t| t.eq_ignore_ascii_case(TYP) || t.eq_ignore_ascii_case("application/at+jwt"));
     if !typ_ok || jwt.str_claim("iss") != Some(provider.issuer()) {
         return Err(invalid());
     }
     let exp = jwt.int_claim("exp").ok_or_else(invalid)?;
-    if exp <= provider.now() {
-        return Err(invalid());
-    }
     let aud = match jwt.claims.get("aud") {
         Some(Value::String(a)) => vec![a.clone()],
         Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
@@ -125,9 +139,14 @@ pub async fn revoke(provider: &Provider, token: &AccessToken) -> Result<(), OAut
     Ok(())
 }
 
+/// Whether the token itself was revoked (not through its grant: see `is_revoked`).
+pub async fn is_revoked_itself(provider: &Provider, token: &AccessToken) -> Result<bool, OAuthError> {
+    Ok(provider.ephemeral.get(&revoked_key(&token.jti)).await?.is_some())
+}
+
 /// Whether the token was revoked, itself or through its grant.
 pub async fn is_revoked(provider: &Provider, token: &AccessToken) -> Result<bool, OAuthError> {
-    if provider.ephemeral.get(&revoked_key(&token.jti)).await?.is_some() {
+    if is_revoked_itself(provider, token).await? {
         return Ok(true);
     }
     match &token.grant_id {

@@ -80,7 +80,9 @@ impl AuthorizationRequest {
 pub async fn validate(provider: &Provider, outer: &Params) -> Result<(Client, AuthorizationRequest), AuthorizeError> {
     let page = |kind, detail: &'static str| AuthorizeError::Page(PageError::new(400, kind, detail));
     let client_id = outer.get("client_id").ok_or_else(|| page(PageErrorKind::InvalidClient, "missing client_id"))?;
-    let client = client::find(&provider.db, client_id)
+    let client = provider
+        .clients
+        .find(&provider.db, client_id)
         .await
         .map_err(|e| AuthorizeError::Page(e.into()))?
         .ok_or_else(|| page(PageErrorKind::InvalidClient, "unknown client_id"))?;

@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::client::{self, AuthMethod, Client};
+use super::client::{AuthMethod, Client};
 use super::error::OAuthError;
 use super::params::Params;
 use crate::provider::Provider;
@@ -96,7 +96,7 @@ pub async fn authenticate(
         | Presented::None { client_id } => client_id,
     };
     let failed = || OAuthError::invalid_client("client authentication failed");
-    let client = client::find(&provider.db, client_id).await?.ok_or_else(failed)?;
+    let client = provider.clients.find(&provider.db, client_id).await?.ok_or_else(failed)?;
     let current = |secret: &str| client.secret_digest.as_deref().is_some_and(|d| secrets::matches_digest(secret, d));
     // After a rotation with overlap, the previous secret until the administrator's deadline.
     let secret_ok = async |secret: &str| {

@@ -65,12 +65,13 @@ async fn claims_for(
         return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
     }
     let grant_id = at.grant_id.as_deref().ok_or_else(invalid)?;
-    if access_token::is_revoked(provider, &at).await? {
+    // Revoked itself, or through its grant (which is read here anyway).
+    if access_token::is_revoked_itself(provider, &at).await? {
         return Err(invalid());
     }
     let grant = grant::find_active(provider, grant_id).await?.ok_or_else(invalid)?;
     let user = user::find(&provider.db, &grant.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid)?;
-    let client = client::find(&provider.db, &grant.client_id).await?.ok_or_else(invalid)?;
+    let client = provider.clients.find(&provider.db, &grant.client_id).await?.ok_or_else(invalid)?;
     let claims_request: ClaimsRequest = serde_json::from_str(&grant.claims).unwrap_or_default();
     let mut out = claims::values(&user, claims::userinfo_claim_names(&at.scope, &claims_request));
     crate::federation::assurance::add(&provider.db, &user.id, &claims_request.userinfo, &mut out).await?;

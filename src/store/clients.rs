@@ -1,5 +1,7 @@
 //! The `clients` table: relying parties.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::{Db, StoreResult, on_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -40,13 +42,28 @@ macro_rules! client_columns {
     };
 }
 
+/// Bumped after every change to a client (committed or not: over-invalidating is harmless), so
+/// that a copy kept in memory (`oauth::client_cache`) taken before the change is never served
+/// again by this process.
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// How many changes to clients this process has made so far.
+pub fn changes() -> u64 {
+    CHANGES.load(Ordering::Acquire)
+}
+
+fn changed<T>(result: T) -> T {
+    CHANGES.fetch_add(1, Ordering::AcqRel);
+    result
+}
+
 pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
     const SQL: &str = concat!(
         "INSERT INTO clients (",
         client_columns!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     );
-    on_pool!(db, pool => sqlx::query(SQL)
+    let inserted = on_pool!(db, pool => sqlx::query(SQL)
         .bind(&row.id)
         .bind(&row.partner_id)
         .bind(&row.name)
@@ -71,7 +88,8 @@ pub async fn insert(db: &Db, row: &ClientRow) -> StoreResult<()> {
         .bind(&row.registration_token_digest)
         .execute(pool)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected()));
+    changed(inserted)?;
     Ok(())
 }
 
@@ -103,7 +121,8 @@ pub async fn update_secret_digest(db: &Db, id: &str, digest: &str, previous_unti
         let n = sqlx::query(SQL).bind(digest).bind(id).execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         Ok::<u64, sqlx::Error>(n)
-    }.await)?;
+    }.await);
+    let n = changed(n)?;
     Ok(n == 1)
 }
 
@@ -144,14 +163,15 @@ pub async fn update_by_admin(db: &Db, row: &ClientRow) -> StoreResult<bool> {
         .bind(&row.secret_digest)
         .execute(pool)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected()));
+    let n = changed(n)?;
     Ok(n == 1)
 }
 
 /// Returns whether a row was deleted. Grants, refresh tokens and consents go with it.
 pub async fn delete(db: &Db, id: &str) -> StoreResult<bool> {
     const SQL: &str = "DELETE FROM clients WHERE id = $1";
-    let n = on_pool!(db, pool => sqlx::query(SQL).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+    let n = changed(on_pool!(db, pool => sqlx::query(SQL).bind(id).execute(pool).await.map(|r| r.rows_affected())))?;
     Ok(n == 1)
 }
 
@@ -187,6 +207,7 @@ pub async fn update_metadata(db: &Db, row: &ClientRow) -> StoreResult<bool> {
         .bind(row.version)
         .execute(pool)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected()));
+    let n = changed(n)?;
     Ok(n == 1)
 }

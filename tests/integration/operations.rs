@@ -48,6 +48,8 @@ async fn every_response_carries_a_request_id() {
     let generated = http.get(server.url("/healthz")).send().await.unwrap();
     let id = generated.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    let next = http.get(server.url("/healthz")).send().await.unwrap();
+    assert_ne!(next.headers()["x-request-id"].to_str().unwrap(), id, "each request its own id");
     let echoed = http.get(server.url("/healthz")).header("x-request-id", "lb-1234").send().await.unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "lb-1234");
 }

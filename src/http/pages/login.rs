@@ -17,7 +17,7 @@ use crate::http::views::{csp, passkey_csp};
 use crate::http::{AppState, cookies};
 use crate::identity::login::{self, LoginFailure};
 use crate::identity::mfa;
-use crate::oauth::client::{self, Client};
+use crate::oauth::client::Client;
 use crate::oauth::error::{OAuthError, PageError, PageErrorKind};
 use crate::oauth::interaction::{self, Authentication, Interaction, Step};
 use crate::oauth::params::Params;
@@ -28,7 +28,10 @@ use crate::{secrets, telemetry};
 pub(super) async fn resume(state: &AppState, id: &str, jar: &CookieJar) -> Result<(Interaction, Client), PageError> {
     let interaction =
         interaction::load(&state.provider, id, flow_binding(state, jar)).await?.ok_or_else(PageError::expired)?;
-    let client = client::find(&state.provider.db, &interaction.request.client_id)
+    let client = state
+        .provider
+        .clients
+        .find(&state.provider.db, &interaction.request.client_id)
         .await?
         .ok_or_else(|| PageError::new(400, PageErrorKind::InvalidClient, "the client no longer exists"))?;
     Ok((interaction, client))
