@@ -486,6 +486,18 @@ impl Tally {
         self.first_error = self.first_error.take().or(other.first_error);
     }
 
+    /// A worker that could not even prepare (log its resident in): one error, nothing measured.
+    fn setup_failed(error: String) -> Tally {
+        Tally { errors: 1, first_error: Some(format!("setup: {error}")), ..Tally::default() }
+    }
+
+    /// Records an operation only if it ended within the measured window.
+    fn record_before(&mut self, deadline: Instant, started: Instant, outcome: Result<(), String>) {
+        if Instant::now() <= deadline {
+            self.record(started, outcome);
+        }
+    }
+
     fn record(&mut self, started: Instant, outcome: Result<(), String>) {
         match outcome {
             Ok(()) => self.latencies_ms.push(started.elapsed().as_secs_f64() * 1000.0),
@@ -536,14 +548,12 @@ async fn scenario_hop(provider: &'static Provider) -> String {
         let mut tally = Tally::default();
         let http = match resident(provider).await {
             Ok((http, _)) => http,
-            Err(e) => return Tally { errors: 1, first_error: Some(format!("setup: {e}")), ..Tally::default() },
+            Err(e) => return Tally::setup_failed(e),
         };
         while Instant::now() < deadline {
             let started = Instant::now();
             let outcome = hop(&http, provider).await.map(drop);
-            if Instant::now() <= deadline {
-                tally.record(started, outcome);
-            }
+            tally.record_before(deadline, started, outcome);
         }
         tally
     })
@@ -558,14 +568,12 @@ async fn scenario_refresh(provider: &'static Provider) -> String {
         let http = browser();
         let mut tokens = match login(&http, provider).await {
             Ok(tokens) => tokens,
-            Err(e) => return Tally { errors: 1, first_error: Some(format!("setup: {e}")), ..Tally::default() },
+            Err(e) => return Tally::setup_failed(e),
         };
         while Instant::now() < deadline {
             let started = Instant::now();
             let outcome = refresh(&http, provider, &mut tokens).await;
-            if Instant::now() <= deadline {
-                tally.record(started, outcome);
-            }
+            tally.record_before(deadline, started, outcome);
         }
         tally
     })
@@ -579,7 +587,7 @@ async fn scenario_mixed(provider: &'static Provider) -> String {
         let mut tally = Tally::default();
         let (http, mut tokens) = match resident(provider).await {
             Ok(found) => found,
-            Err(e) => return Tally { errors: 1, first_error: Some(format!("setup: {e}")), ..Tally::default() },
+            Err(e) => return Tally::setup_failed(e),
         };
         // Workers start at different places in the mix so the load is mixed at every instant.
         let mut step = worker * 7;
@@ -598,9 +606,7 @@ async fn scenario_mixed(provider: &'static Provider) -> String {
                 Op::TokenCc => client_credentials(&http, provider).await,
                 Op::Login => login(&browser(), provider).await.map(drop),
             };
-            if Instant::now() <= deadline {
-                tally.record(started, outcome.map_err(|e| format!("{op:?}: {e}")));
-            }
+            tally.record_before(deadline, started, outcome.map_err(|e| format!("{op:?}: {e}")));
         }
         tally
     })
