@@ -6,10 +6,14 @@
 //!   load hop       BASE [-c N] [-z SECONDS]   SSO hop: a signed-in resident opens a service
 //!   load refresh   BASE [-c N] [-z SECONDS]   refresh_token grants, rotation followed
 //!   load mixed     BASE [-c N] [-z SECONDS]   the mix below, per worker, in a fixed order
-//!   load isolation BASE [-c N] [-z SECONDS]   token p99 quiet, then during a login flood
+//!   load isolation BASE [-c N] [-z SECONDS]   token p99 at a steady 500/s, quiet, then
+//!                                              during a flood of N concurrent password logins
 //!   load es256     [-z SECONDS]               raw ES256 signatures of a token-sized JWT, one thread
 //!   load argon2    [-n HASHES]                one argon2id hash at the provider's parameters
 //!   load startup   [-n RUNS] -- CMD ARGS…     spawn CMD until its discovery answers, median
+//!   load floor     ADDR DIR                    serve DIR/discovery.json and DIR/jwks.json with
+//!                                              nothing else (axum, hyper, tokio as the provider
+//!                                              uses them): what the HTTP stack alone allows
 //!
 //! Each scenario prints one line like bench.sh's: `name  rate  p50_ms  p99_ms  errors  note`.
 //! Clients, account and form fields come from the environment, with bench.sh's names and
@@ -620,20 +624,44 @@ async fn scenario_mixed(provider: &'static Provider) -> String {
 
 /// The token endpoint's p99 alone, then while `concurrency` residents log in with their
 /// password as fast as they can.
+/// Tokens asked at a steady rate, open loop (a slow answer does not delay the next request, so
+/// no latency is hidden), on a thread and runtime of their own: the latency a commune's API
+/// sees, whatever else the driver is doing. A saturating probe would measure its own queue, not
+/// the provider's isolation. Each is timed from when it was sent: the runtime's timer wakes the
+/// pacing loop up to a millisecond after the due time, which is the driver's, not the provider's.
+/// Started from the driver's main thread, whose priority the probe thread inherits.
+async fn paced_tokens(provider: &'static Provider, per_second: f64, seconds: f64) -> Tally {
+    let probe = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(async move {
+            let http = browser();
+            let tally = std::sync::Arc::new(std::sync::Mutex::new(Tally::default()));
+            let start = tokio::time::Instant::now();
+            let mut requests = Vec::new();
+            for n in 0..(per_second * seconds) as u32 {
+                let due = start + Duration::from_secs_f64(f64::from(n) / per_second);
+                tokio::time::sleep_until(due).await;
+                let (http, tally) = (http.clone(), tally.clone());
+                requests.push(tokio::spawn(async move {
+                    let sent = Instant::now();
+                    let outcome = client_credentials(&http, provider).await;
+                    tally.lock().expect("tally").record(sent, outcome);
+                }));
+            }
+            for request in requests {
+                request.await.expect("probe");
+            }
+            std::mem::take(&mut *tally.lock().expect("tally"))
+        })
+    });
+    tokio::task::spawn_blocking(move || probe.join().expect("probe thread")).await.expect("probe")
+}
+
 async fn scenario_isolation(provider: &'static Provider) -> String {
     let s = &provider.settings;
-    const PROBES: usize = 4;
-    let probe = move |_, deadline| async move {
-        let http = browser();
-        let mut tally = Tally::default();
-        while Instant::now() < deadline {
-            let started = Instant::now();
-            let outcome = client_credentials(&http, provider).await;
-            tally.record(started, outcome);
-        }
-        tally
-    };
-    let mut quiet = run_workers(PROBES, s.seconds, probe).await;
+    // Well below the token endpoint's capacity, so that only interference shows.
+    const PROBE_RATE: f64 = 500.0;
+    let mut quiet = paced_tokens(provider, PROBE_RATE, s.seconds).await;
     let flood = tokio::spawn(run_workers(s.concurrency, s.seconds + 1.0, move |_, deadline| async move {
         let mut tally = Tally::default();
         while Instant::now() < deadline {
@@ -644,7 +672,7 @@ async fn scenario_isolation(provider: &'static Provider) -> String {
         tally
     }));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut loaded = run_workers(PROBES, s.seconds - 0.5, probe).await;
+    let mut loaded = paced_tokens(provider, PROBE_RATE, s.seconds - 0.5).await;
     let flood = flood.await.expect("flood");
     quiet.latencies_ms.sort_by(f64::total_cmp);
     loaded.latencies_ms.sort_by(f64::total_cmp);
@@ -653,7 +681,8 @@ async fn scenario_isolation(provider: &'static Provider) -> String {
     let errors = quiet.errors + loaded.errors + flood.errors;
     let first = quiet.first_error.or(loaded.first_error).or(flood.first_error).unwrap_or_else(|| "ok".into());
     format!(
-        "isolation    token p99 quiet {quiet_p99:.2} ms, during {logins:.1} logins/s {loaded_p99:.2} ms: ×{:.2}  errors {errors}  {}",
+        "isolation    token p99 quiet {quiet_p99:.2} ms, during {logins:.1} logins/s {loaded_p99:.2} ms: ×{:.2}  errors {errors}  {} \
+         ({PROBE_RATE:.0} tokens/s, open loop)",
         loaded_p99 / quiet_p99.max(0.001),
         snippet(&first)
     )
@@ -776,9 +805,36 @@ async fn discover(base: &str, settings: Settings) -> Result<Provider, String> {
     })
 }
 
+/// The two static documents our provider serves, served by nothing but the HTTP stack it is
+/// built on, with its runtime's defaults: the rate of this server bounds what any handler of
+/// ours can reach on the same core, whatever it does.
+fn http_floor(positional: &[String]) {
+    use axum::http::header;
+    let [addr, dir] = positional else {
+        usage();
+        std::process::exit(2);
+    };
+    let read = |name: &str| axum::body::Bytes::from(std::fs::read(format!("{dir}/{name}")).expect("document"));
+    let (discovery, jwks) = (read("discovery.json"), read("jwks.json"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async move {
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], discovery) }),
+            )
+            .route(
+                "/jwks",
+                axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/jwk-set+json")], jwks) }),
+            );
+        let listener = tokio::net::TcpListener::bind(addr.as_str()).await.expect("bind");
+        axum::serve(listener, app).await.expect("serve");
+    });
+}
+
 fn usage() {
     eprintln!(
-        "usage: load hop|refresh|mixed|isolation BASE [-c N] [-z SECONDS] | es256 [-z S] | argon2 [-n N] | startup [-n N] BASE -- CMD…"
+        "usage: load hop|refresh|mixed|isolation BASE [-c N] [-z SECONDS] | es256 [-z S] | argon2 [-n N] | startup [-n N] BASE -- CMD… | floor ADDR DIR"
     );
 }
 
@@ -804,6 +860,7 @@ fn main() {
     match mode.as_str() {
         "es256" => return println!("{}", raw_es256(seconds)),
         "argon2" => return println!("{}", argon2_bound(count)),
+        "floor" => return http_floor(&positional),
         _ => {}
     }
     let Some(base) = positional.first().cloned() else {
@@ -813,7 +870,15 @@ fn main() {
     // Like the shared flow driver: one thread, so that pinned to a core it measures the server.
     let multi = mode == "isolation";
     let runtime = if multi {
-        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+        // The login flood stands for residents' browsers, whose CPU is theirs, not the
+        // provider's: on this shared machine its workers yield to everything else (the probe's
+        // thread and the provider keep the usual priority).
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .on_thread_start(|| {
+                let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+            })
+            .build()
     } else {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
     }

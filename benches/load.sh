@@ -112,8 +112,14 @@ sitting() { # sitting NAME ROUND
   start "$name"
   sleep 1
   { echo "# $name round $2 pid $SERVER_PID idle_rss_kb=$(rss_kb VmRSS)"
-    env "${ENVS[@]}" SERVER_PID="$SERVER_PID" LOAD_CPUS=1 "$HARNESS/bench.sh" "$BASE" | grep -v '^#\|^scenario'
-    for mode in hop refresh mixed; do driver "$mode"; done
+    # One scenario at a time, each line followed by the server's peak RSS so far: which
+    # scenario raises the high-water mark shows in the report.
+    for scenario in discovery jwks token_cc introspect userinfo login_flow; do
+      line=$(env "${ENVS[@]}" SERVER_PID="$SERVER_PID" LOAD_CPUS=1 SCENARIOS=$scenario "$HARNESS/bench.sh" "$BASE" \
+        | grep -v '^#\|^scenario')
+      echo "$line hwm_kb=$(rss_kb VmHWM)"
+    done
+    for mode in hop refresh mixed; do echo "$(driver "$mode") hwm_kb=$(rss_kb VmHWM)"; done
     echo "# peak_rss_kb=$(rss_kb VmHWM)"
   } | tee "$file" >&2
   stop
@@ -124,6 +130,21 @@ for round in $(seq "$ROUNDS"); do
   sitting peer "$round"
   sitting ours "$round"
 done
+
+# ---- the HTTP floor: our two static documents served by the bare stack (axum, hyper, tokio),
+# on the same core, by the same harness: no handler of ours can go faster than this
+FLOOR_PORT=8091
+mkdir -p "$SITE/floor"
+start ours
+curl -fs "$BASE/.well-known/openid-configuration" | sed "s#127.0.0.1:$OURS_PORT/#127.0.0.1:$FLOOR_PORT/#g" > "$SITE/floor/discovery.json"
+curl -fs "$BASE/jwks" > "$SITE/floor/jwks.json"
+stop
+("${NICE[@]}" taskset -c 0 "$LOAD" floor "127.0.0.1:$FLOOR_PORT" "$SITE/floor") >/dev/null 2>&1 &
+SERVER_PID=$!; BASE=http://127.0.0.1:$FLOOR_PORT
+for _ in $(seq 100); do curl -fs "$BASE/jwks" >/dev/null && break; sleep 0.1; done
+SERVER_PID=$SERVER_PID LOAD_CPUS=1 SCENARIOS="discovery jwks" "$HARNESS/bench.sh" "$BASE" | grep -v '^#\|^scenario' \
+  | tee "$OUT/floor.txt" >&2
+stop
 
 # ---- the bounds, on the same core
 taskset -c 0 "$LOAD" es256 -z 5 | tee "$OUT/es256.txt" >&2

@@ -35,8 +35,10 @@ def read(name):
             except ValueError:
                 continue
             cpu = re.search(r"per_cpu_s=(\d+)", line)
+            hwm = re.search(r"hwm_kb=(\d+)", line)
             run["scenarios"][fields[0]] = {"rate": rate, "p50": p50, "p99": p99, "errors": errors,
-                                           "per_cpu_s": float(cpu.group(1)) if cpu else 0.0}
+                                           "per_cpu_s": float(cpu.group(1)) if cpu else 0.0,
+                                           "hwm_kb": int(hwm.group(1)) if hwm else 0}
         runs.append(run)
     return runs
 
@@ -77,7 +79,20 @@ for s, target in TARGETS.items():
           f"{median(ours, s, 'p50'):.2f} / {median(ours, s, 'p99'):.2f} | {errs[0]} / {errs[1]} | "
           f"{1000 / pc if pc else 0:.3f} | {1000 / oc if oc else 0:.3f} |")
 
+hwm = [(s, max((r["scenarios"].get(s, {}).get("hwm_kb", 0) for r in ours), default=0)) for s in TARGETS]
+if any(kb for _, kb in hwm):
+    print("\nOur peak RSS so far after each scenario, in the order they run (highest of the rounds): "
+          + ", ".join(f"{s} {kb / 1024:.0f} MB" for s, kb in hwm if kb) + ".")
+
 print("\n| bound | figure | target | |\n|---|---:|---:|---|")
+# The HTTP floor: the same documents from a bare axum server on the same core.
+for line in text("floor.txt").splitlines():
+    fields = line.split()
+    if len(fields) > 1 and fields[0] in ("discovery", "jwks"):
+        pr = median(peer, fields[0], "rate")
+        floor = float(fields[1])
+        print(f"| {fields[0]}: the bare HTTP stack serving the same document on the same core, {floor:.0f}/s "
+              f"| {floor / pr if pr else 0:.2f}× the peer | {TARGETS[fields[0]]}× | the most any handler can reach |")
 cc = median(ours, "token_cc", "rate")
 if es256_rate:
     print(f"| token_cc / raw ES256 signing on the same core ({es256_rate:.0f}/s) | {100 * cc / es256_rate:.0f} % "

@@ -46,7 +46,8 @@ pub struct Config {
     /// After SIGTERM, in-flight requests get this long to finish before the process exits.
     pub shutdown_grace_seconds: u64,
     /// Concurrent password hashes (argon2id holds 19 MiB and one core for ~15 ms each).
-    /// 0 = the number of cores.
+    /// 0 = the number of cores less one (at least one): a core stays with the async workers, so
+    /// tokens, userinfo and pages keep their latency during a login flood.
     pub password_hash_concurrency: usize,
     /// Dynamic client registration (RFC 7591) without an initial access token. Off: a client
     /// registers itself only with a token an administrator issued (`glc registration-token`).
@@ -411,7 +412,7 @@ impl Config {
         if self.password_hash_concurrency > 0 {
             self.password_hash_concurrency
         } else {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+            std::thread::available_parallelism().map(|n| n.get().saturating_sub(1).max(1)).unwrap_or(1)
         }
     }
 }
@@ -479,6 +480,14 @@ mod tests {
         let parsed = Config::from_toml_str(example).unwrap();
         let defaults = Config::default();
         assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::to_value(&defaults).unwrap());
+    }
+
+    #[test]
+    fn password_hashing_leaves_a_core_to_the_other_requests_unless_told() {
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(Config::default().hash_concurrency(), (cores - 1).max(1));
+        let told = Config { password_hash_concurrency: 3, ..Config::default() };
+        assert_eq!(told.hash_concurrency(), 3);
     }
 
     #[test]

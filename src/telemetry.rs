@@ -12,13 +12,30 @@ const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// How often the recorded latencies are folded into their buckets.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Installs the Prometheus recorder once per process; `None` if another recorder was
 /// installed first (metrics are then not exported, nothing else changes).
 pub fn handle() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
             let builder = PrometheusBuilder::new().set_buckets(&BUCKETS).ok()?;
-            builder.install_recorder().ok()
+            let handle = builder.install_recorder().ok()?;
+            // The recorder keeps every latency sample until they are folded into the buckets,
+            // which only a scrape or an upkeep does: without this, memory would grow with
+            // traffic (8 bytes a request) for as long as nobody reads /metrics.
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("glc-metrics".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_INTERVAL);
+                        upkeep.run_upkeep();
+                    }
+                })
+                .ok()?;
+            Some(handle)
         })
         .as_ref()
 }
@@ -52,4 +69,17 @@ pub fn consent(decision: &'static str) {
 /// A failure of a backend: `database` or `redis`.
 pub fn backend_error(backend: &'static str) {
     metrics::counter!("glc_backend_errors_total", "backend" => backend).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn latency_samples_are_folded_without_waiting_for_a_scrape() {
+        assert!(super::handle().is_some(), "the recorder is installed");
+        // The upkeep thread exists beside the recorder (its name, as the kernel shows it).
+        let threads = std::fs::read_dir("/proc/self/task").unwrap();
+        let names: Vec<String> =
+            threads.filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok()).collect();
+        assert!(names.iter().any(|n| n.trim() == "glc-metrics"), "{names:?}");
+    }
 }

@@ -7,13 +7,12 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::client_address;
@@ -104,15 +103,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .with_state(state.clone());
     routes
-        .layer(middleware::from_fn_with_state(state, journal_origin))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(security_header(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
-        .layer(middleware::map_response(move |response: Response| strict_transport(response, https)))
         .layer(CatchPanicLayer::new())
-        .layer(middleware::from_fn(count_request))
+        .layer(middleware::from_fn_with_state(state, around_every_request))
         .layer(TraceLayer::new_for_http().make_span_with(move |request: &Request| {
             if !tracing::enabled!(tracing::Level::INFO) {
                 return tracing::Span::none();
@@ -161,43 +154,46 @@ impl MakeRequestId for RequestIds {
     }
 }
 
-/// Serves the request with its client's address known to the audit journal (the `origin` of
-/// what it journals: a consent, a factor change…).
-async fn journal_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Around every request, in one layer (each `from_fn` layer clones and boxes the whole stack
+/// beneath it at every request): the client's address for the audit journal (the `origin` of
+/// what the request journals: a consent, a factor change…), the security headers, and the
+/// request's count and latency by route. Outside the panic catcher, so that a 500 from a panic
+/// is counted and carries the headers too.
+async fn around_every_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let origin = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| state.client_ip(*peer, request.headers()).to_string());
-    match origin {
+    let started = Instant::now();
+    let mut response = match origin {
         Some(origin) => crate::audit::REQUEST_ORIGIN.scope(origin, next.run(request)).await,
         None => next.run(request).await,
-    }
-}
-
-/// Requests by route and status, with their latency.
-async fn count_request(request: Request, next: Next) -> Response {
-    let route =
-        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
-    let method = request.method().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    crate::telemetry::http_request(&route, &method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    };
+    add_security_headers(response.headers_mut(), state.provider.config.is_https());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    crate::telemetry::http_request(route, method.as_str(), response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }
 
-/// HSTS (RFC 6797) on an https issuer: two years, subdomains included. Never on a local
-/// http run, where it would pin `localhost` to https in the developer's browser.
-async fn strict_transport(mut response: Response, https: bool) -> Response {
+/// The headers every response carries unless its handler set its own (a page's CSP names
+/// what it loads). HSTS (RFC 6797: two years, subdomains included) only on an https issuer,
+/// never on a local http run, where it would pin `localhost` to https in the developer's browser.
+fn add_security_headers(headers: &mut HeaderMap, https: bool) {
+    let defaults = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+    ];
+    for (name, value) in defaults {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
     if https {
-        response
-            .headers_mut()
+        headers
             .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
-    response
-}
-
-fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 async fn not_found(State(state): State<AppState>, request: Request) -> Response {

@@ -2,26 +2,45 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
+
 use crate::provider::Provider;
 
 use super::views::Views;
 
+/// Cloned for every request by every layer that holds it: one reference count to move, not one
+/// per part.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub provider: Arc<Provider>,
-    pub views: Arc<Views>,
+    pub views: Views,
     /// The discovery document, serialised once.
-    pub discovery: Arc<String>,
+    pub discovery: Bytes,
     /// The load balancers whose forwarding headers are believed (parsed once).
-    pub trusted_proxies: Arc<Vec<super::client_address::Network>>,
+    pub trusted_proxies: Vec<super::client_address::Network>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
     pub fn new(provider: Arc<Provider>) -> Result<AppState, minijinja::Error> {
         let discovery =
             crate::oauth::discovery::metadata(provider.issuer(), &provider.franceconnect.levels()).to_string();
-        let trusted_proxies = Arc::new(provider.config.trusted_networks());
-        Ok(AppState { views: Arc::new(Views::new()?), discovery: Arc::new(discovery), provider, trusted_proxies })
+        let trusted_proxies = provider.config.trusted_networks();
+        Ok(AppState(Arc::new(Shared {
+            views: Views::new()?,
+            discovery: Bytes::from(discovery),
+            provider,
+            trusted_proxies,
+        })))
     }
 
     /// The address of the person behind a request (through trusted proxies only).

@@ -1,9 +1,12 @@
 //! Password hashing with argon2id (m = 19 MiB, t = 2, p = 1: OWASP's parameters, the crate's
-//! defaults). Each hash holds one core for ~15 ms and 19 MiB, so it runs on the blocking pool
-//! behind a semaphore sized to the cores: a login flood queues instead of starving the async
-//! workers or the memory. The 19 MiB work areas are kept and reused: at most one per permit
-//! ever exists, and no hash pays for faulting in fresh pages.
+//! defaults). Each hash holds one core for ~15 ms and 19 MiB, so it runs on hashing threads of
+//! its own (`password_hash_concurrency`: by default one core less than the machine has), at
+//! the lowest scheduling priority: a login flood queues, and takes the cores the other requests
+//! leave, instead of starving the token endpoint or the memory. The 19 MiB work areas are kept
+//! and reused: at most one per hashing slot ever exists, and no hash pays for faulting in fresh
+//! pages.
 
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
@@ -45,10 +48,54 @@ impl WorkAreas {
     }
 }
 
+/// A hash to run, with the slot it holds until it ends.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads. They end when the pool (the last sender) is dropped.
+#[derive(Debug)]
+struct Hashers(Mutex<Sender<Job>>);
+
+impl Hashers {
+    fn start(threads: usize) -> Result<Self, PasswordError> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("glc-argon2-{n}"))
+                .spawn(move || run_jobs(&queue))
+                .map_err(failed)?;
+        }
+        Ok(Hashers(Mutex::new(jobs)))
+    }
+
+    fn submit(&self, job: Job) -> Result<(), PasswordError> {
+        self.0.lock().map_err(failed)?.send(job).map_err(failed)
+    }
+}
+
+fn run_jobs(queue: &Mutex<Receiver<Job>>) {
+    // The lowest priority of the normal policy (nice 19): a request waiting for a core gets it
+    // first, yet hashes still get a share of a contended core, so logins go on. (SCHED_IDLE
+    // measured no better, and could starve them.) Best effort: where the platform refuses,
+    // hashes run at the usual priority.
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    loop {
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = next else { return };
+        // A job that panics only fails its own caller (its reply is dropped); the thread stays.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PasswordHasherPool {
     permits: Arc<Semaphore>,
     areas: Arc<WorkAreas>,
+    hashers: Arc<Hashers>,
 }
 
 /// Verified when the email is unknown, so that an unknown account and a wrong password take
@@ -60,23 +107,41 @@ const DUMMY_HASH: &str =
 
 impl PasswordHasherPool {
     pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), areas: Arc::new(WorkAreas::default()) })
+        let slots = concurrency.max(1);
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(slots)),
+            areas: Arc::new(WorkAreas::default()),
+            hashers: Arc::new(Hashers::start(slots)?),
+        })
+    }
+
+    /// Runs `work` on a hashing thread once a slot is free. The slot lives as long as the work,
+    /// not as long as the caller: a login abandoned by its client keeps its slot while its
+    /// hash runs, and one still waiting for a slot never starts.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&WorkAreas) -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(failed)?;
+        let areas = self.areas.clone();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.hashers.submit(Box::new(move || {
+            let _permit = permit;
+            let _ = reply.send(work(&areas));
+        }))?;
+        answer.await.map_err(failed)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(failed)?;
-        let areas = self.areas.clone();
-        tokio::task::spawn_blocking(move || hash_with(&areas, &password)).await.map_err(failed)?
+        self.run(move |areas| hash_with(areas, &password)).await?
     }
 
     /// Verifies `password` against `stored` (a PHC string), or against the dummy hash when
     /// there is no stored hash, always returning false then.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(failed)?;
         let real = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let areas = self.areas.clone();
-        let ok = tokio::task::spawn_blocking(move || verify_with(&areas, &password, &phc)).await.map_err(failed)?;
+        let ok = self.run(move |areas| verify_with(areas, &password, &phc)).await?;
         Ok(real && ok)
     }
 }
@@ -136,6 +201,33 @@ mod tests {
         assert!(pool.verify("correct horse".into(), Some(hash.clone())).await.unwrap());
         assert!(!pool.verify("wrong".into(), Some(hash)).await.unwrap());
         assert!(!pool.verify("anything".into(), None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_gives_up_keeps_its_slot_until_its_hash_ends() {
+        // One slot: a login abandoned mid-hash (its client went away) must not let a second
+        // hash run beside the first, which would take a second 19 MiB work area.
+        let pool = PasswordHasherPool::new(1).unwrap();
+        let abandoned = tokio::time::timeout(std::time::Duration::from_millis(1), pool.hash("premier".into())).await;
+        assert!(abandoned.is_err(), "the hash outlived the caller's patience");
+        pool.hash("second".into()).await.unwrap();
+        assert_eq!(pool.areas.0.lock().unwrap().len(), 1, "the two hashes ran one after the other");
+    }
+
+    /// This thread's niceness, from `/proc` (field 19 of its `stat`).
+    fn niceness_of_this_thread() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let fields = &stat[stat.rfind(')').unwrap() + 2..];
+        fields.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_run_on_their_own_threads_below_the_async_workers() {
+        let pool = PasswordHasherPool::new(2).unwrap();
+        let (name, niceness) =
+            pool.run(|_| (std::thread::current().name().map(str::to_owned), niceness_of_this_thread())).await.unwrap();
+        assert!(name.unwrap_or_default().starts_with("glc-argon2-"));
+        assert!(niceness > niceness_of_this_thread(), "hashing at niceness {niceness}");
     }
 
     #[test]

@@ -121,9 +121,13 @@ impl Db {
         }
         // Creating the file and switching it to WAL must not happen twice at once either.
         let _lock = lock_beside(options.get_filename()).await?;
+        // A local file cannot drop a connection the way a server can: pinging each connection
+        // before handing it out (sqlx's default) would only double every query's round trip to
+        // SQLite's worker thread.
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Db::Sqlite(pool))

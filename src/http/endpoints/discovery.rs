@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::http::AppState;
 
-fn json(body: String, content_type: &'static str) -> Response {
+fn json(body: impl IntoResponse, content_type: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -15,7 +15,7 @@ fn json(body: String, content_type: &'static str) -> Response {
 }
 
 pub async fn get(State(state): State<AppState>) -> Response {
-    json(state.discovery.as_ref().clone(), "application/json")
+    json(state.discovery.clone(), "application/json")
 }
 
 pub async fn jwks(State(state): State<AppState>) -> Response {
