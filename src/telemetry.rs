@@ -13,7 +13,7 @@ const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// How often the recorded latencies are folded into their buckets.
-const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Installs the Prometheus recorder once per process; `None` if another recorder was
 /// installed first (metrics are then not exported, nothing else changes).
@@ -24,7 +24,8 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             let handle = builder.install_recorder().ok()?;
             // The recorder keeps every latency sample until they are folded into the buckets,
             // which only a scrape or an upkeep does: without this, memory would grow with
-            // traffic (8 bytes a request) for as long as nobody reads /metrics.
+            // traffic (8 bytes a request) for as long as nobody reads /metrics. Every second:
+            // at 80,000 requests/s that is 640 kB at most, folded in well under a millisecond.
             let upkeep = handle.clone();
             std::thread::Builder::new()
                 .name("glc-metrics".into())

@@ -61,7 +61,8 @@ impl KeySet {
         let mut token = String::with_capacity(512);
         URL_SAFE_NO_PAD.encode_string(Value::Object(header).to_string(), &mut token);
         token.push('.');
-        URL_SAFE_NO_PAD.encode_string(Value::Object(claims.clone()).to_string(), &mut token);
+        let claims = serde_json::to_vec(claims).map_err(|e| JwtError::Signing(e.to_string()))?;
+        URL_SAFE_NO_PAD.encode_string(claims, &mut token);
         let signature = key.signer.sign(token.as_bytes()).map_err(|e| JwtError::Signing(e.to_string()))?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);

@@ -175,7 +175,8 @@ pub struct KeySet {
     decryption_keys: Vec<DecryptionKey>,
     /// The time the set was loaded for: which keys sign depends on it.
     loaded_at: i64,
-    jwks_json: String,
+    /// Shared, not copied, by every answer of the jwks endpoint.
+    jwks_json: bytes::Bytes,
     pairwise_secret: Vec<u8>,
 }
 
@@ -231,7 +232,7 @@ impl KeySet {
             }
         }
         let jwks = serde_json::json!({ "keys": published });
-        Ok(KeySet { keys, decryption_keys, loaded_at: now, jwks_json: jwks.to_string(), pairwise_secret })
+        Ok(KeySet { keys, decryption_keys, loaded_at: now, jwks_json: jwks.to_string().into(), pairwise_secret })
     }
 
     /// Adds a new key for each of `algs` to the directory's manifest, signing from
@@ -322,7 +323,13 @@ impl KeySet {
 
     /// The JWKS document (public keys only), serialised once.
     pub fn jwks_json(&self) -> &str {
-        &self.jwks_json
+        // Made from a String at load.
+        std::str::from_utf8(&self.jwks_json).unwrap_or_default()
+    }
+
+    /// The public JWK set, ready to send.
+    pub fn jwks_bytes(&self) -> bytes::Bytes {
+        self.jwks_json.clone()
     }
 
     pub fn pairwise_secret(&self) -> &[u8] {

@@ -19,5 +19,5 @@ pub async fn get(State(state): State<AppState>) -> Response {
 }
 
 pub async fn jwks(State(state): State<AppState>) -> Response {
-    json(state.provider.keys().jwks_json().to_owned(), "application/jwk-set+json")
+    json(state.provider.keys().jwks_bytes(), "application/jwk-set+json")
 }
