@@ -53,7 +53,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The hashing threads. They end when the pool (the last sender) is dropped.
 #[derive(Debug)]
-struct Hashers(Mutex<Sender<Job>>);
+struct Hashers(Sender<Job>);
 
 impl Hashers {
     fn start(threads: usize) -> Result<Self, PasswordError> {
@@ -66,11 +66,11 @@ impl Hashers {
                 .spawn(move || run_jobs(&queue))
                 .map_err(failed)?;
         }
-        Ok(Hashers(Mutex::new(jobs)))
+        Ok(Hashers(jobs))
     }
 
     fn submit(&self, job: Job) -> Result<(), PasswordError> {
-        self.0.lock().map_err(failed)?.send(job).map_err(failed)
+        self.0.send(job).map_err(failed)
     }
 }
 
