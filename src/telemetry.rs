@@ -77,10 +77,16 @@ mod tests {
     #[test]
     fn latency_samples_are_folded_without_waiting_for_a_scrape() {
         assert!(super::handle().is_some(), "the recorder is installed");
-        // The upkeep thread exists beside the recorder (its name, as the kernel shows it).
-        let threads = std::fs::read_dir("/proc/self/task").unwrap();
-        let names: Vec<String> =
-            threads.filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok()).collect();
-        assert!(names.iter().any(|n| n.trim() == "glc-metrics"), "{names:?}");
+        // The upkeep thread exists beside the recorder (its name, as the kernel shows it; a new
+        // thread names itself once it runs, so it may take a moment to show).
+        let names = || -> Vec<String> {
+            let threads = std::fs::read_dir("/proc/self/task").unwrap();
+            threads.filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok()).collect()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !names().iter().any(|n| n.trim() == "glc-metrics") && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(names().iter().any(|n| n.trim() == "glc-metrics"), "{:?}", names());
     }
 }
