@@ -90,11 +90,11 @@ pub async fn serve(
     crate::telemetry::handle();
     spawn_key_reloader(&provider);
     let grace = Duration::from_secs(provider.config.shutdown_grace_seconds);
+    let head_timeout = Duration::from_secs(provider.config.request_head_timeout_seconds);
     let state = AppState::new(provider).context("loading page templates")?;
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = crate::http::server::serve(listener, router(state), head_timeout, async move {
         shutdown.await;
         notify.notify_one();
     });
@@ -103,7 +103,7 @@ pub async fn serve(
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        served = server => served.context("serving HTTP"),
+        () = server => Ok(()),
         () = deadline => {
             tracing::warn!(grace_seconds = grace.as_secs(), "in-flight requests still running after the grace period: exiting");
             Ok(())

@@ -45,6 +45,11 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// After SIGTERM, in-flight requests get this long to finish before the process exits.
     pub shutdown_grace_seconds: u64,
+    /// How long a client has to send a request's line and headers; a slower one is cut off
+    /// (slowloris).
+    pub request_head_timeout_seconds: u64,
+    /// How long a whole request may take, its body included (408 past it).
+    pub request_timeout_seconds: u64,
     /// Concurrent password hashes (argon2id holds 19 MiB and one core for ~15 ms each).
     /// 0 = the number of cores less one (at least one): a core stays with the async workers, so
     /// tokens, userinfo and pages keep their latency during a login flood.
@@ -269,6 +274,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             trusted_proxies: Vec::new(),
             shutdown_grace_seconds: 20,
+            request_head_timeout_seconds: 10,
+            request_timeout_seconds: 30,
             password_hash_concurrency: 0,
             open_registration: false,
             lifetimes: Lifetimes::default(),
@@ -343,6 +350,21 @@ impl Config {
             let keys = ["franceconnect_plus.issuer", "franceconnect_plus.client_id", "franceconnect_plus.acr_values"];
             plus.validate(keys, &["eidas2", "eidas3"])?;
         }
+        if !self.is_loopback_http() {
+            let secrets = [
+                ("franceconnect.client_secret", self.franceconnect.as_ref().map(|fc| fc.client_secret.as_str())),
+                (
+                    "franceconnect_plus.client_secret",
+                    self.franceconnect_plus.as_ref().map(|fc| fc.client_secret.as_str()),
+                ),
+                ("mail.smtp_password", self.mail.smtp_password.as_deref()),
+            ];
+            for (key, secret) in secrets {
+                if let Some(secret) = secret {
+                    check_production_secret(secret).map_err(|reason| ConfigError::Invalid { key, reason })?;
+                }
+            }
+        }
         self.bind.parse::<SocketAddr>().map_err(|e| ConfigError::Invalid { key: "bind", reason: e.to_string() })?;
         let db = &self.database_url;
         if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
@@ -365,6 +387,14 @@ impl Config {
                 key: "keys_publish_ahead_seconds",
                 reason: "must be 0 to 604800 seconds".to_owned(),
             });
+        }
+        for (key, seconds) in [
+            ("request_head_timeout_seconds", self.request_head_timeout_seconds),
+            ("request_timeout_seconds", self.request_timeout_seconds),
+        ] {
+            if !(1..=600).contains(&seconds) {
+                return Err(ConfigError::Invalid { key, reason: "must be 1 to 600 seconds".to_owned() });
+            }
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid {
@@ -461,6 +491,36 @@ fn validate_issuer(issuer: &str) -> Result<(), String> {
 }
 
 /// `localhost`, `127.0.0.0/8` or `[::1]`.
+/// Values seen in documentation, examples and local setups (the stand-ins' defaults): never
+/// secrets, whatever the configuration says.
+const SAMPLE_SECRETS: [&str; 10] = [
+    "…",
+    "...",
+    "changeme",
+    "change-me",
+    "secret",
+    "password",
+    "motdepasse",
+    "glc-local-secret",
+    "glc-plus-secret",
+    "client_secret",
+];
+
+/// Shortest secret accepted off loopback (FranceConnect's are 64 hexadecimal characters).
+const MIN_SECRET_LEN: usize = 12;
+
+/// A secret for a production issuer: not a sample value, not short.
+fn check_production_secret(secret: &str) -> Result<(), String> {
+    let secret = secret.trim();
+    if SAMPLE_SECRETS.iter().any(|sample| secret.eq_ignore_ascii_case(sample)) {
+        return Err("a sample value from the documentation, not a secret: set the real one".to_owned());
+    }
+    if secret.chars().count() < MIN_SECRET_LEN {
+        return Err(format!("shorter than {MIN_SECRET_LEN} characters: not a real secret"));
+    }
+    Ok(())
+}
+
 pub fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host
@@ -512,6 +572,24 @@ mod tests {
         assert!(err.to_string().contains("redirect_uri"), "{err}");
         let err = Config::from_toml_str(&toml.replace("https://oidc", "http://oidc")).unwrap_err();
         assert!(err.to_string().contains("franceconnect.issuer"), "{err}");
+    }
+
+    #[test]
+    fn a_production_issuer_refuses_sample_or_short_secrets() {
+        let production = "issuer = \"https://connect.grandlyon.com\"\n";
+        let fc = "[franceconnect]\nissuer = \"https://oidc.franceconnect.gouv.fr/api/v2\"\nclient_id = \"a\"\n";
+        for sample in ["…", "glc-local-secret", "CHANGEME", "b"] {
+            let toml = format!("{production}{fc}client_secret = \"{sample}\"");
+            let err = Config::from_toml_str(&toml).unwrap_err();
+            assert!(err.to_string().contains("franceconnect.client_secret"), "{sample}: {err}");
+            // The same on loopback: a local run with the stand-in.
+            assert!(Config::from_toml_str(&toml.replace(production, "")).is_ok(), "{sample} on loopback");
+        }
+        let real = format!("{production}{fc}client_secret = \"{}\"", "9f".repeat(32));
+        assert!(Config::from_toml_str(&real).is_ok());
+        let smtp = format!("{production}[mail]\nsmtp_host = \"smtp.grandlyon.com\"\nsmtp_password = \"password\"");
+        let err = Config::from_toml_str(&smtp).unwrap_err();
+        assert!(err.to_string().contains("mail.smtp_password"), "{err}");
     }
 
     #[test]

@@ -233,7 +233,7 @@ impl FranceConnect {
 
     /// FranceConnect+ always encrypts; FranceConnect may (`OidcProvider_USE_ENCRYPTION`).
     /// Returns the signed JWT inside.
-    fn opened(&self, token: &str, keys: &KeySet, what: &str) -> Result<String, FcError> {
+    pub fn opened(&self, token: &str, keys: &KeySet, what: &str) -> Result<String, FcError> {
         if jwe::is_compact_jwe(token) {
             let plain = jwe::decrypt_for_us(keys, token).map_err(|e| refused(format!("{what}: {e}")))?;
             String::from_utf8(plain).map_err(|_| refused(format!("{what}: not a JWT inside")))
@@ -308,7 +308,7 @@ impl FranceConnect {
         nonce: &str,
     ) -> Result<(String, String), FcError> {
         let client = self.client(metadata.clone())?;
-        let token: CoreIdToken = raw.parse().map_err(refused)?;
+        let token = parse_id_token(raw)?;
         let algs = self.signing_algs().iter().map(|alg| match *alg {
             "ES256" => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
             _ => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
@@ -340,12 +340,18 @@ impl FranceConnect {
             return Err(refused(format!("userinfo: {} and not a signed JWT", response.status())));
         }
         let body = response.text().await.map_err(unavailable)?;
+        let jwks = serde_json::to_string(metadata.jwks()).map_err(refused)?;
+        self.read_userinfo(&body, subject, &jwks, keys)
+    }
+
+    /// The identity in a userinfo answer: a JWT signed with a key of `jwks` (FranceConnect's),
+    /// encrypted to one of `keys` where the platform encrypts, about `subject`, for us.
+    pub fn read_userinfo(&self, body: &str, subject: &str, jwks: &str, keys: &KeySet) -> Result<FcIdentity, FcError> {
         let signed = self.opened(body.trim(), keys, "userinfo")?;
         if !jws_alg(&signed).is_some_and(|alg| self.signing_algs().contains(&alg.as_str())) {
             return Err(refused("userinfo signed with an algorithm this platform does not use"));
         }
-        let jwks = serde_json::to_string(metadata.jwks()).map_err(refused)?;
-        let verified = crate::signing::client_keys::verify_with_jwks(&signed, &jwks).map_err(refused)?;
+        let verified = crate::signing::client_keys::verify_with_jwks(&signed, jwks).map_err(refused)?;
         let claims = &verified.claims;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
         if text("iss").as_deref() != Some(self.config.issuer.as_str())
@@ -391,6 +397,11 @@ impl FranceConnect {
             id_token: String::new(),
         })
     }
+}
+
+/// An ID token as FranceConnect sent it (after [`FranceConnect::opened`]), not yet verified.
+pub fn parse_id_token(raw: &str) -> Result<CoreIdToken, FcError> {
+    raw.parse().map_err(refused)
 }
 
 /// The `alg` a compact JWS's header names.

@@ -60,6 +60,27 @@ impl IntoResponse for JsonError {
     }
 }
 
+/// Too many requests from one address (`http::throttle`): 429 with `Retry-After`, and the
+/// closest OAuth error code, since RFC 6749 has none for it.
+#[derive(Debug)]
+pub struct TooManyRequests {
+    pub retry_after_seconds: i64,
+}
+
+impl IntoResponse for TooManyRequests {
+    fn into_response(self) -> Response {
+        let seconds = self.retry_after_seconds.max(1);
+        let description = format!("too many requests from this address: retry in {seconds} seconds");
+        let body = json!({ "error": ErrorCode::InvalidRequest.as_str(), "error_description": description });
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+        no_store(&mut response);
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
 /// An error of a bearer-token-protected endpoint (RFC 6750 §3).
 #[derive(Debug)]
 pub enum BearerError {

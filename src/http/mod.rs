@@ -19,7 +19,9 @@ pub mod pages;
 pub mod qr;
 pub mod request;
 pub mod router;
+pub mod server;
 pub mod state;
+pub mod throttle;
 pub mod views;
 
 pub use router::router;

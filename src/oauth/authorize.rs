@@ -249,10 +249,7 @@ async fn check_parameters(
 /// §3.1.2.1); its `sub` is compared later with the session's resident.
 fn check_id_token_hint(provider: &Provider, client: &Client, hint: &str) -> Result<String, OAuthError> {
     let invalid = || OAuthError::invalid_request("id_token_hint is not an ID token issued by this provider");
-    let token = provider.keys().verify(hint).map_err(|_| invalid())?;
-    if token.str_claim("iss") != Some(provider.issuer()) {
-        return Err(invalid());
-    }
+    let token = super::id_token::verify_hint(provider, hint).ok_or_else(invalid)?;
     let audience_ok = match token.claims.get("aud") {
         Some(serde_json::Value::String(aud)) => aud == &client.client_id,
         Some(serde_json::Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(&client.client_id)),

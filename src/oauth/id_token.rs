@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256, Sha512};
 use super::client::Client;
 use super::error::OAuthError;
 use crate::provider::Provider;
-use crate::signing::SigningAlg;
+use crate::signing::{SigningAlg, VerifiedJwt};
 
 /// The facts an ID token states about one authentication.
 #[derive(Debug)]
@@ -49,6 +49,20 @@ pub fn issue(provider: &Provider, client: &Client, facts: IdTokenFacts<'_>) -> R
         claims.insert("at_hash".into(), token_hash(client.id_token_alg, at).into());
     }
     Ok(provider.keys().sign(client.id_token_alg, None, &claims)?)
+}
+
+/// An `id_token_hint` (OIDC Core §3.1.2.1, RP-Initiated Logout §2): an ID token this
+/// provider issued, expired or not — and nothing else it signs. Our other JWTs name their kind
+/// in `typ` (`at+jwt`, `logout+jwt`, receipts, events, checkpoints: RFC 8725 §3.11), and a
+/// signed userinfo answer lacks the ID token's `exp`, `iat` and `auth_time`, so none of them
+/// passes for one (cross-JWT confusion, RFC 8725 §2.8).
+pub fn verify_hint(provider: &Provider, hint: &str) -> Option<VerifiedJwt> {
+    let token = provider.keys().verify(hint).ok()?;
+    let untyped = token.typ().is_none_or(|typ| typ.eq_ignore_ascii_case("JWT"));
+    let shaped = ["exp", "iat", "auth_time"].iter().all(|claim| token.int_claim(claim).is_some())
+        && token.str_claim("sub").is_some()
+        && !token.claims.contains_key("events");
+    (untyped && shaped && token.str_claim("iss") == Some(provider.issuer())).then_some(token)
 }
 
 /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the token, with the hash of

@@ -61,10 +61,7 @@ pub async fn validate(provider: &Provider, params: &Params) -> Result<EndSession
     let from_client = match params.get("id_token_hint") {
         Some(hint) => {
             let invalid = || bad("id_token_hint is not an ID token issued by this provider");
-            let token = provider.keys().verify(hint).map_err(|_| invalid())?;
-            if token.str_claim("iss") != Some(provider.issuer()) {
-                return Err(invalid());
-            }
+            let token = super::id_token::verify_hint(provider, hint).ok_or_else(invalid)?;
             let audience = match token.claims.get("aud") {
                 Some(Value::String(a)) => Some(a.clone()),
                 Some(Value::Array(a)) if a.len() == 1 => a[0].as_str().map(str::to_owned),

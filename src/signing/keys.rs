@@ -107,6 +107,8 @@ pub enum KeyError {
     Invalid { kid: String, reason: String },
     #[error("keys manifest {path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
+    #[error("private key file {path} can be read by other users (mode {mode:o}): run chmod 600 on it")]
+    Exposed { path: PathBuf, mode: u32 },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
@@ -210,7 +212,7 @@ impl KeySet {
             let secret: [u8; 32] = rand::random();
             write_secret_file(&secret_path, URL_SAFE_NO_PAD.encode(secret).as_bytes())?;
         }
-        let pairwise_secret = fs::read_to_string(&secret_path).map_err(io_err(&secret_path))?;
+        let pairwise_secret = String::from_utf8_lossy(&read_private(&secret_path)?).into_owned();
         let pairwise_secret = URL_SAFE_NO_PAD
             .decode(pairwise_secret.trim())
             .map_err(|e| KeyError::Invalid { kid: "pairwise.secret".into(), reason: e.to_string() })?;
@@ -387,6 +389,16 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), KeyError> {
     fs::rename(&tmp, &path).map_err(io_err(&path))
 }
 
+/// Reads a private key or secret, refusing one that other users can read or write: a key
+/// copied in with the wrong mode is a key already half leaked.
+fn read_private(path: &Path) -> Result<Vec<u8>, KeyError> {
+    let mode = fs::metadata(path).map_err(io_err(path))?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::Exposed { path: path.to_owned(), mode });
+    }
+    fs::read(path).map_err(io_err(path))
+}
+
 fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
     let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
     file.write_all(contents).map_err(io_err(path))
@@ -453,7 +465,7 @@ fn read_key(
     public: impl FnOnce(&[u8]) -> Result<Jwk, josekit::JoseError>,
 ) -> Result<(Vec<u8>, Jwk), KeyError> {
     let path = dir.join(format!("{}.pem", entry.kid));
-    let pem = fs::read(&path).map_err(io_err(&path))?;
+    let pem = read_private(&path)?;
     let jwk = public(&pem).map_err(|e| KeyError::Invalid { kid: entry.kid.clone(), reason: e.to_string() })?;
     if thumbprint(&jwk) != entry.kid {
         return Err(KeyError::Invalid { kid: entry.kid.clone(), reason: "file does not match its kid".into() });
@@ -540,6 +552,21 @@ mod tests {
         let again = KeySet::load_or_generate(dir.path(), 200).unwrap();
         assert_eq!(again.jwks_json(), set.jwks_json());
         assert_eq!(again.pairwise_secret(), set.pairwise_secret());
+    }
+
+    #[test]
+    fn a_private_key_or_secret_others_can_read_is_refused_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = KeySet::load_or_generate(dir.path(), 100).unwrap();
+        let key = dir.path().join(format!("{}.pem", set.active(SigningAlg::ES256).unwrap().kid));
+        for (file, mode) in [(key, 0o644), (dir.path().join("pairwise.secret"), 0o640)] {
+            fs::set_permissions(&file, fs::Permissions::from_mode(mode)).unwrap();
+            let err = KeySet::load_or_generate(dir.path(), 200).unwrap_err();
+            assert!(matches!(&err, KeyError::Exposed { path, .. } if *path == file), "{err}");
+            assert!(err.to_string().contains("chmod 600"), "{err}");
+            fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert!(KeySet::load_or_generate(dir.path(), 300).is_ok());
     }
 
     #[test]

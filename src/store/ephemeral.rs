@@ -139,6 +139,14 @@ impl ShortLived {
         }
     }
 
+    /// The value of a counter [`ShortLived::incr`] keeps; 0 when there is none.
+    pub async fn counter(&self, key: &str) -> Result<i64, EphemeralError> {
+        match self {
+            ShortLived::Memory(m) => Ok(m.get_live(key).and_then(|v| v.parse().ok()).unwrap_or(0)),
+            ShortLived::Redis(r) => r.counter(key).await,
+        }
+    }
+
     /// Increments a counter that starts at 1 and expires `ttl_seconds` after its creation.
     pub async fn incr(&self, key: &str, ttl_seconds: i64) -> Result<i64, EphemeralError> {
         match self {

@@ -132,6 +132,12 @@ impl RedisStore {
         self.incr.key(self.key(key)).arg(ttl_seconds.max(1)).invoke_async(&mut c).await.map_err(unavailable)
     }
 
+    pub async fn counter(&self, key: &str) -> Result<i64, EphemeralError> {
+        let mut c = self.connection.clone();
+        let value: Option<i64> = redis::cmd("GET").arg(self.key(key)).query_async(&mut c).await.map_err(unavailable)?;
+        Ok(value.unwrap_or(0))
+    }
+
     pub async fn add_member(&self, key: &str, member: &str, ttl_seconds: i64) -> Result<(), EphemeralError> {
         let mut c = self.connection.clone();
         let key = self.key(key);

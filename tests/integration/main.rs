@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod abuse;
 mod accessibility;
 mod accounts;
 mod admin;
@@ -30,5 +31,6 @@ mod partners;
 mod passkeys;
 mod request_objects;
 mod rp;
+mod security;
 mod support;
 mod tls;

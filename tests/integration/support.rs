@@ -58,6 +58,25 @@ pub struct TestServer {
     _proxy: Option<oneshot::Sender<()>>,
 }
 
+/// With `GLC_TEST_LOG_DIR` set (as `.ci/run` does), every in-process server logs, as JSON at
+/// debug level, into one file per run of this binary there; `.ci/scan-logs` then searches the
+/// whole suite's logs for passwords, secrets, tokens and keys. Unset: no logging.
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(dir) = env_backend("GLC_TEST_LOG_DIR") else { return };
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = format!("{dir}/integration-{}.log", std::process::id());
+        let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter("glc=debug,tower_http=debug,info")
+            .with_writer(std::sync::Mutex::new(file))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
+}
+
 /// `GLC_TEST_INSTANCES=2` runs every test through two instances behind a proxy that
 /// alternates requests between them (`.ci/run` does this on PostgreSQL + Redis).
 fn instances_per_test() -> usize {
@@ -132,6 +151,7 @@ impl TestServer {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        capture_logs();
         let dir = tempfile::tempdir().unwrap();
         let (schema, database_url) = match env_backend("GLC_DATABASE_URL") {
             Some(url) if url.starts_with("postgres") => {

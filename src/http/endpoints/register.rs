@@ -2,14 +2,17 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::http::AppState;
-use crate::http::error::{BearerError, JsonError};
+use crate::http::error::{BearerError, JsonError, TooManyRequests};
 use crate::http::request::{bearer, is_json};
+use crate::http::throttle::{self, REGISTRATIONS};
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::registration;
 
@@ -33,7 +36,23 @@ fn json_body(headers: &HeaderMap) -> Result<(), OAuthError> {
     if is_json(headers) { Ok(()) } else { Err(OAuthError::invalid_request("the body must be application/json")) }
 }
 
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Open registration (no initial access token) is what a script could flood; a token an
+    // administrator issued already counts its own uses.
+    if !headers.contains_key(header::AUTHORIZATION) {
+        let provider = &state.provider;
+        let ip = state.client_ip(peer, &headers);
+        match throttle::spend(&provider.ephemeral, &REGISTRATIONS, ip, provider.now()).await {
+            Ok(0) => {}
+            Ok(wait) => return TooManyRequests { retry_after_seconds: wait }.into_response(),
+            Err(e) => return error(e.into()),
+        }
+    }
     let outcome = async {
         let token = bearer(&headers)?;
         json_body(&headers)?;

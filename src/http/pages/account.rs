@@ -2,7 +2,9 @@
 //! recovery. Thin: each reads the form, checks its CSRF token, calls `identity` and renders.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -10,6 +12,7 @@ use minijinja::{Value, context};
 
 use super::{csrf_checked_form, lang_of};
 use crate::http::i18n_account;
+use crate::http::throttle::{self, SIGN_UPS};
 use crate::http::views::csp;
 use crate::http::{AppState, csrf};
 use crate::identity::recovery::{self, RecoveryError};
@@ -52,12 +55,21 @@ pub async fn signup_get(State(state): State<AppState>, uri: Uri, headers: Header
     (jar, page(&state, StatusCode::OK, "account/signup.html", lang, ctx)).into_response()
 }
 
-pub async fn signup_post(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar, body: Bytes) -> Response {
+pub async fn signup_post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
     let lang = lang_of(&headers);
     let fields = match csrf_checked_form(&state, &headers, &jar, &body) {
         Ok(fields) => fields,
         Err(page) => return page,
     };
+    let provider = &state.provider;
+    let ip = state.client_ip(peer, &headers);
+    let wait = throttle::spend(&provider.ephemeral, &SIGN_UPS, ip, provider.now()).await;
     let a = i18n_account::texts(lang);
     let interaction = interaction_of(&fields);
     let new = NewUser {
@@ -73,6 +85,18 @@ pub async fn signup_post(State(state): State<AppState>, headers: HeaderMap, jar:
         };
         page(&state, StatusCode::BAD_REQUEST, "account/signup.html", lang, ctx)
     };
+    match wait {
+        Ok(0) => {}
+        Ok(seconds) => {
+            let mut page = again(a.too_many_sign_ups, "");
+            *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                page.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            return page;
+        }
+        Err(e) => return state.views.error(&e.into(), lang),
+    }
     match signup::sign_up(&state.provider, new.clone()).await {
         Ok(()) => {
             let back = interaction.map(|i| (format!("/login/{i}"), a.back_to_login));
