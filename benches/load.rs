@@ -11,6 +11,10 @@
 //!   load es256     [-z SECONDS]               raw ES256 signatures of a token-sized JWT, one thread
 //!   load argon2    [-n HASHES]                one argon2id hash at the provider's parameters
 //!   load startup   [-n RUNS] -- CMD ARGS…     spawn CMD until its discovery answers, median
+//!   load soak      BASE [-c N] [-z SECONDS] [-r RATE] [-p PID]
+//!                                              the mix at a steady RATE operations/s, residents
+//!                                              logging out and in among them; a line a minute
+//!                                              with the memory of the server PID (benches/load/soak.rs)
 //!   load floor     ADDR DIR                    serve DIR/discovery.json and DIR/jwks.json with
 //!                                              nothing else (axum, hyper, tokio as the provider
 //!                                              uses them): what the HTTP stack alone allows
@@ -24,6 +28,9 @@
 //! it prints its usage and exits.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "load/soak.rs"]
+mod soak;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -66,6 +73,8 @@ enum Op {
     Refresh,
     TokenCc,
     Login,
+    /// RP-initiated logout, then a new password login (the soak's).
+    Logout,
 }
 
 #[derive(Clone)]
@@ -94,6 +103,7 @@ struct Endpoints {
     token: Url,
     userinfo: Url,
     introspection: Url,
+    end_session: Option<Url>,
 }
 
 struct Provider {
@@ -103,6 +113,8 @@ struct Provider {
 
 struct Tokens {
     access: String,
+    /// The ID token, for an RP-initiated logout's `id_token_hint`.
+    id: Option<String>,
     refresh: Option<String>,
     /// The client the access token was issued to: it may introspect it at any provider.
     owner: Credentials,
@@ -232,7 +244,12 @@ async fn token_request(
     }
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let access = json["access_token"].as_str().ok_or("no access_token")?.to_owned();
-    Ok(Tokens { access, refresh: json["refresh_token"].as_str().map(str::to_owned), owner: client.clone() })
+    Ok(Tokens {
+        access,
+        id: json["id_token"].as_str().map(str::to_owned),
+        refresh: json["refresh_token"].as_str().map(str::to_owned),
+        owner: client.clone(),
+    })
 }
 
 async fn redeem(
@@ -315,6 +332,50 @@ async fn hop(http: &Client, provider: &Provider) -> Result<Tokens, String> {
     let tokens = redeem(http, provider, client, &code, &verifier).await?;
     userinfo(http, provider, &tokens.access).await?;
     Ok(tokens)
+}
+
+/// RP-initiated logout with the ID token as hint, its confirmation form submitted if the
+/// provider shows one, followed until the provider lets the browser go.
+async fn logout(http: &Client, provider: &Provider, tokens: &Tokens) -> Result<(), String> {
+    let mut url = provider.endpoints.end_session.clone().ok_or("no end_session_endpoint")?;
+    if let Some(id) = &tokens.id {
+        url.query_pairs_mut().append_pair("id_token_hint", id);
+    }
+    let mut response = http.get(url.clone()).send().await.map_err(|e| e.to_string())?;
+    let mut confirmed = false;
+    for _ in 0..8 {
+        let status = response.status();
+        if status.is_redirection() {
+            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let next = url.join(location).map_err(|e| format!("bad Location {location}: {e}"))?;
+            if next.origin() != url.origin() {
+                break;
+            }
+            url = next;
+            response = http.get(url.clone()).send().await.map_err(|e| e.to_string())?;
+        } else if status == StatusCode::OK {
+            let page = body_of(response).await;
+            let confirmation = parse_forms(&page)
+                .into_iter()
+                .find(|f| !f.has_password && !f.action.to_ascii_lowercase().contains("lang"));
+            match confirmation {
+                Some(form) if !confirmed => {
+                    confirmed = true;
+                    let action = url.join(&form.action).map_err(|e| e.to_string())?;
+                    response = http.post(action.clone()).form(&form.fields).send().await.map_err(|e| e.to_string())?;
+                    url = action;
+                }
+                _ => break,
+            }
+        } else {
+            return Err(format!("logout {status} at {url}: {}", snippet(&body_of(response).await)));
+        }
+    }
+    // Over: the next authorization request must ask for the password again.
+    match authorize(http, provider, &provider.settings.flow, false).await {
+        Ok(_) => Err("the session outlived its logout".into()),
+        Err(_) => Ok(()),
+    }
 }
 
 /// A signed-in resident who has also consented at the hop client once.
@@ -609,6 +670,7 @@ async fn scenario_mixed(provider: &'static Provider) -> String {
                 Op::Refresh => refresh(&http, provider, &mut tokens).await,
                 Op::TokenCc => client_credentials(&http, provider).await,
                 Op::Login => login(&browser(), provider).await.map(drop),
+                Op::Logout => logout(&http, provider, &tokens).await,
             };
             tally.record_before(deadline, started, outcome.map_err(|e| format!("{op:?}: {e}")));
         }
@@ -800,6 +862,7 @@ async fn discover(base: &str, settings: Settings) -> Result<Provider, String> {
             token: endpoint("token_endpoint")?,
             userinfo: endpoint("userinfo_endpoint")?,
             introspection: endpoint("introspection_endpoint")?,
+            end_session: endpoint("end_session_endpoint").ok(),
         },
         settings,
     })
@@ -834,7 +897,7 @@ fn http_floor(positional: &[String]) {
 
 fn usage() {
     eprintln!(
-        "usage: load hop|refresh|mixed|isolation BASE [-c N] [-z SECONDS] | es256 [-z S] | argon2 [-n N] | startup [-n N] BASE -- CMD… | floor ADDR DIR"
+        "usage: load hop|refresh|mixed|isolation|soak BASE [-c N] [-z SECONDS] [-r RATE] [-p PID] | es256 [-z S] | argon2 [-n N] | startup [-n N] BASE -- CMD… | floor ADDR DIR"
     );
 }
 
@@ -844,7 +907,7 @@ fn main() {
         usage();
         return;
     };
-    let (mut concurrency, mut seconds, mut count) = (32usize, 10.0f64, 5usize);
+    let (mut concurrency, mut seconds, mut count, mut rate, mut pid) = (32usize, 10.0f64, 5usize, 50.0f64, 0u32);
     let mut positional = Vec::new();
     let mut command = Vec::new();
     let mut rest = args[1..].iter();
@@ -853,6 +916,8 @@ fn main() {
             "-c" => concurrency = rest.next().and_then(|v| v.parse().ok()).unwrap_or(concurrency),
             "-z" => seconds = rest.next().and_then(|v| v.parse().ok()).unwrap_or(seconds),
             "-n" => count = rest.next().and_then(|v| v.parse().ok()).unwrap_or(count),
+            "-r" => rate = rest.next().and_then(|v| v.parse().ok()).unwrap_or(rate),
+            "-p" => pid = rest.next().and_then(|v| v.parse().ok()).unwrap_or(pid),
             "--" => command = rest.by_ref().cloned().collect(),
             other => positional.push(other.to_owned()),
         }
@@ -891,7 +956,8 @@ fn main() {
             }
             return println!("{}", startup(count, &command, &base).await);
         }
-        let provider = match discover(&base, settings(concurrency.clamp(1, 512), seconds.clamp(1.0, 600.0))).await {
+        let longest = if mode == "soak" { 4.0 * 3600.0 } else { 600.0 };
+        let provider = match discover(&base, settings(concurrency.clamp(1, 512), seconds.clamp(1.0, longest))).await {
             Ok(provider) => Box::leak(Box::new(provider)),
             Err(e) => {
                 eprintln!("load: {e}");
@@ -903,6 +969,7 @@ fn main() {
             "refresh" => scenario_refresh(provider).await,
             "mixed" => scenario_mixed(provider).await,
             "isolation" => scenario_isolation(provider).await,
+            "soak" => soak::run(provider, rate.max(1.0), pid).await,
             _ => {
                 usage();
                 std::process::exit(2);

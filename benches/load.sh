@@ -40,39 +40,11 @@ fi
 
 # ---- our provider, configured like the peer: the same clients, the same resident
 SITE="$OUT/glc"
-rm -rf "$SITE" && mkdir -p "$SITE"
-cat > "$SITE/glc.toml" <<EOF
-issuer = "http://127.0.0.1:$OURS_PORT"
-bind = "127.0.0.1:$OURS_PORT"
-database_url = "sqlite:$SITE/glc.db"
-keys_dir = "$SITE/keys"
-log_format = "text"
-[mail]
-outbox_dir = "$SITE/outbox"
-EOF
-glc() { RUST_LOG=warn "$GLC" --config "$SITE/glc.toml" "$@"; }
-json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-glc migrate >/dev/null
-glc partner add-api metropole-de-lyon --uri urn:bench:api --name "API de banc d'essai" >/dev/null
-CC_SECRET=$(glc client create --name "Banc client_credentials" --client-id bench-cc --grant-type client_credentials \
-  --scope api:read --resource urn:bench:api --json | json_field client_secret)
-web_client() {
-  glc client create --name "$2" --client-id "$1" --redirect-uri http://127.0.0.1:9999/cb \
-    --grant-type authorization_code --grant-type refresh_token --id-token-alg RS256 --require-pkce --json | json_field client_secret
-}
-WEB_SECRET=$(web_client bench-web "Banc service A")
-WEB2_SECRET=$(web_client bench-web-2 "Banc service B")
-glc user create --email alice@bench.example --password 'un mot de passe de banc' --given-name Alice >/dev/null
+source "$ROOT/benches/site.sh"
+glc_site "$SITE" "$OURS_PORT"
 
 # Per provider: the environment bench.sh and the load driver read.
-peer_env=(CC_SCOPE=api:read)
-# Our introspection answers only the token's own client or its audience (RFC 7662 §4), so the
-# code-flow client introspects its own token (the peer lets any client introspect any token).
-ours_env=(CC_CLIENT_SECRET="$CC_SECRET" CC_SCOPE=api:read FLOW_CLIENT_SECRET="$WEB_SECRET"
-  INTROSPECT_CLIENT_ID=bench-web INTROSPECT_CLIENT_SECRET="$WEB_SECRET"
-  HOP_CLIENT_ID=bench-web-2 HOP_CLIENT_SECRET="$WEB2_SECRET"
-  LOGIN_FIELD=email LOGIN_USER=alice@bench.example LOGIN_PASSWORD='un mot de passe de banc'
-  FLOW_SCOPE='openid email profile offline_access')   # the peer issues refresh tokens without offline_access
+peer_env=(CC_SCOPE=api:read)   # ours_env: set by glc_site
 
 SERVER_PID=""
 start() { # start NAME: the provider on CPU 0, waits for its discovery document

@@ -3,10 +3,12 @@
 //! confidential web client, a native public client, an administration script holding every
 //! admin scope (with a live access token) and a resident with a live session.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use base64::Engine;
 use glc::config::{AuditConfig, Config, MailConfig};
@@ -100,11 +102,13 @@ fn build() -> Harness {
         let web_secret = web.client_secret.expect("a secret");
         let basic = |id: &str, secret: &str| base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
         let admin_basic = basic("fuzz-admin", &admin.client_secret.expect("a secret"));
-        let token_request = Request::post("/token")
+        let mut token_request = Request::post("/token")
             .header("authorization", format!("Basic {admin_basic}"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Body::from("grant_type=client_credentials"))
             .expect("a request");
+        // What the server puts on every connection's requests: handlers read the peer's address.
+        token_request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         let answer = router.clone().oneshot(token_request).await.expect("an answer");
         let body = axum::body::to_bytes(answer.into_body(), 1 << 20).await.expect("a body");
         let token: serde_json::Value = serde_json::from_slice(&body).expect("a token response");

@@ -28,7 +28,7 @@ fn postgres_bin() -> PathBuf {
 }
 
 /// A PostgreSQL cluster of the test's own, on a free port.
-struct ThrowawayPostgres {
+pub struct ThrowawayPostgres {
     dir: tempfile::TempDir,
     port: u16,
     bin: PathBuf,
@@ -47,7 +47,7 @@ impl ThrowawayPostgres {
         }
     }
 
-    fn start_new() -> ThrowawayPostgres {
+    pub fn start_new() -> ThrowawayPostgres {
         let dir = tempfile::tempdir().unwrap();
         if is_root() {
             assert!(
@@ -68,7 +68,7 @@ impl ThrowawayPostgres {
         pg
     }
 
-    fn start(&self) {
+    pub fn start(&self) {
         let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
         let status = self
             .tool("pg_ctl")
@@ -97,7 +97,36 @@ impl ThrowawayPostgres {
         assert!(status.success(), "pg_ctl stop failed");
     }
 
-    fn url(&self) -> String {
+    /// `kill -9` of the server and every backend, as the machine's OOM killer or a power cut
+    /// would leave it: the postmaster frozen first so it restarts nothing, then killed with its
+    /// children.
+    pub fn kill_9(&self) {
+        let pid_file = std::fs::read_to_string(self.dir.path().join("data").join("postmaster.pid")).unwrap();
+        let pid = pid_file.lines().next().unwrap().trim().to_owned();
+        let signal = |args: &[&str]| Command::new(args[0]).args(&args[1..]).status().unwrap();
+        signal(&["kill", "-STOP", &pid]);
+        signal(&["pkill", "-9", "-P", &pid]);
+        signal(&["kill", "-9", &pid]);
+        let started = Instant::now();
+        // Gone, or a zombie nobody has reaped yet (the postmaster's parent is whatever adopted it).
+        let alive = |pid: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+        };
+        while alive(&pid) || Command::new("pgrep").args(["-P", &pid]).status().unwrap().success() {
+            assert!(started.elapsed() < Duration::from_secs(10), "PostgreSQL still running after kill -9");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Where PID 1 reaps nothing (a container), the dead postmaster stays a zombie whose pid
+        // PostgreSQL would take for a live server: remove its lock files, as the reaping would
+        // have made them stale.
+        std::fs::remove_file(self.dir.path().join("data").join("postmaster.pid")).unwrap();
+        for stale in [format!(".s.PGSQL.{}.lock", self.port), format!(".s.PGSQL.{}", self.port)] {
+            let _ = std::fs::remove_file(self.dir.path().join(stale));
+        }
+    }
+
+    pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 }
@@ -116,19 +145,19 @@ impl Drop for ThrowawayPostgres {
 }
 
 /// A Redis of the test's own (it keeps nothing on disk, like the shared one).
-struct ThrowawayRedis {
+pub struct ThrowawayRedis {
     port: u16,
     process: Option<Child>,
 }
 
 impl ThrowawayRedis {
-    fn start_new() -> ThrowawayRedis {
+    pub fn start_new() -> ThrowawayRedis {
         let mut redis = ThrowawayRedis { port: free_port(), process: None };
         redis.start();
         redis
     }
 
-    fn start(&mut self) {
+    pub fn start(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -142,14 +171,15 @@ impl ThrowawayRedis {
         }
     }
 
-    fn kill(&mut self) {
+    /// SIGKILL, as `Child::kill` sends.
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.process.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 }
@@ -161,7 +191,7 @@ impl Drop for ThrowawayRedis {
 }
 
 /// Polls `check` until it holds or `limit` passes.
-async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

@@ -16,6 +16,7 @@ mod consent;
 mod consent_sharing;
 mod console;
 mod dpop;
+mod durability;
 mod dynamic_op;
 mod encryption;
 mod faults;

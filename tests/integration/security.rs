@@ -303,5 +303,5 @@ fn the_threat_model_names_tests_that_exist() {
         }
         rows += 1;
     }
-    assert!(rows >= 40, "only {rows} threats with evidence");
+    assert!(rows >= 41, "only {rows} threats with evidence");
 }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::{Value, context};
 
+use super::failure::failed;
 use super::{csrf_checked_form, lang_of};
 use crate::http::i18n_account;
 use crate::http::throttle::{self, SIGN_UPS};
@@ -18,7 +19,6 @@ use crate::http::{AppState, csrf};
 use crate::identity::recovery::{self, RecoveryError};
 use crate::identity::signup::{self, SignUpError};
 use crate::identity::user::NewUser;
-use crate::oauth::error::OAuthError;
 use crate::oauth::params::Params;
 
 fn query(uri: &Uri) -> Params {
@@ -40,11 +40,6 @@ fn page(state: &AppState, status: StatusCode, name: &str, lang: &str, ctx: Value
 fn message(state: &AppState, lang: &str, title: &str, text: &str, link: Option<(String, &str)>) -> Response {
     let (link, link_text) = link.map_or((None, None), |(l, t)| (Some(l), Some(t)));
     page(state, StatusCode::OK, "account/message.html", lang, context! { title, text, link, link_text })
-}
-
-fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "account page failed");
-    state.views.error(&OAuthError::server_error().into(), lang)
 }
 
 pub async fn signup_get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, jar: CookieJar) -> Response {
@@ -108,7 +103,7 @@ pub async fn signup_post(
             tracing::error!(error = %e, "sign-up mail not sent");
             again(a.mail_failed, "")
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -119,7 +114,7 @@ pub async fn verify_email(State(state): State<AppState>, uri: Uri, headers: Head
     match signup::verify(&state.provider, &token).await {
         Ok(true) => message(&state, lang, a.verified_title, a.verified_text, None),
         Ok(false) => message(&state, lang, a.verify_failed_title, a.verify_failed_text, None),
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -139,7 +134,7 @@ pub async fn forgot_post(State(state): State<AppState>, headers: HeaderMap, jar:
     // The same page whether the account exists or not.
     match recovery::request(&state.provider, fields.get("email").unwrap_or_default()).await {
         Ok(()) => message(&state, lang, a.forgot_title, a.forgot_sent_text, None),
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -177,6 +172,6 @@ pub async fn reset_post(State(state): State<AppState>, headers: HeaderMap, jar: 
             let ctx = context! { csrf => fields.get("csrf"), token, error => a.weakness(w) };
             page(&state, StatusCode::BAD_REQUEST, "account/reset.html", lang, ctx)
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }

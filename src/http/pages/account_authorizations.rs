@@ -9,7 +9,8 @@ use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Serialize;
 
-use super::account_home::{AccountForm, internal, signed_in, since};
+use super::account_home::{AccountForm, signed_in, since};
+use super::failure::failed;
 use super::lang_of;
 use super::response::redirect;
 use crate::audit::Actor;
@@ -84,7 +85,7 @@ pub async fn get(State(state): State<AppState>, uri: Uri, headers: HeaderMap, ja
     };
     let partners = match overview::overview(&provider.db, &account.id, provider.now(), lang == "en").await {
         Ok(partners) => view(partners),
-        Err(e) => return internal(&state, lang, e),
+        Err(e) => return failed(&state, lang, e),
     };
     let a = i18n_account::texts(lang);
     let notice = (uri.query() == Some("withdrawn")).then_some(a.authorizations_withdrawn);
@@ -111,7 +112,7 @@ pub async fn receipts(State(state): State<AppState>, headers: HeaderMap, jar: Co
             ];
             (headers, body).into_response()
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 

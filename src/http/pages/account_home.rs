@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
+use super::failure::failed;
 use super::login::Problem;
 use super::response::redirect;
 use super::second_factor;
@@ -25,11 +26,6 @@ use crate::identity::{mfa, passkeys, session, signup};
 use crate::oauth::error::OAuthError;
 use crate::oauth::interaction::Authentication;
 use crate::oauth::params::Params;
-
-pub(super) fn internal(state: &AppState, lang: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "account page failed");
-    state.views.error(&OAuthError::server_error().into(), lang)
-}
 
 /// What the home page shows besides the account: a notice, or an error tied to a field.
 #[derive(Default)]
@@ -62,7 +58,7 @@ pub(super) async fn home(
     let provider = &state.provider;
     let current = match current_session(state, &jar).await {
         Ok(session) => session.map(|s| s.sid),
-        Err(e) => return internal(state, lang, e),
+        Err(e) => return failed(state, lang, e),
     };
     let (jar, csrf) = csrf::token(jar, provider.config.is_https());
     let lifetimes = &provider.config.lifetimes;
@@ -78,12 +74,12 @@ pub(super) async fn home(
                 })
                 .collect::<Vec<_>>()
         }
-        Err(e) => return internal(state, lang, e),
+        Err(e) => return failed(state, lang, e),
     };
     let sessions = minijinja::value::Serde(sessions);
     let totp = match mfa::is_enrolled(provider, &account.id).await {
         Ok(enrolled) => enrolled,
-        Err(e) => return internal(state, lang, e),
+        Err(e) => return failed(state, lang, e),
     };
     let passkey_list = match passkeys::list(provider, &account.id).await {
         Ok(list) => list
@@ -95,14 +91,14 @@ pub(super) async fn home(
                 name: p.name,
             })
             .collect::<Vec<_>>(),
-        Err(e) => return internal(state, lang, e),
+        Err(e) => return failed(state, lang, e),
     };
     let (linked, certified) = match crate::store::federation::linked_platforms(&provider.db, &account.id).await {
         Ok(linked) => match crate::store::federation::certified_of(&provider.db, &account.id).await {
             Ok(certified) => (linked, certified),
-            Err(e) => return internal(state, lang, e),
+            Err(e) => return failed(state, lang, e),
         },
-        Err(e) => return internal(state, lang, e),
+        Err(e) => return failed(state, lang, e),
     };
     let a = i18n_account::texts(lang);
     let interventions = match crate::admin::helpdesk::interventions_on(provider, &account.id).await {
@@ -110,7 +106,7 @@ pub(super) async fn home(
             .into_iter()
             .map(|i| InterventionLine { when: since(i.at), what: intervention_label(a, &i.action), why: i.reason })
             .collect::<Vec<_>>(),
-        Err(e) => return internal(state, lang, e),
+        Err(e) => return failed(state, lang, e),
     };
     let passkeys_on = provider.webauthn.is_some();
     let fc_linked = !linked.is_empty();
@@ -293,14 +289,14 @@ pub async fn login(
         Err(LoginFailure::Throttled(wait)) => {
             return sign_in_page(&state, lang, jar, email, Problem::Throttled(wait)).await;
         }
-        Err(e) => return internal(&state, lang, e),
+        Err(e) => return failed(&state, lang, e),
     };
     match mfa::second_factors(provider, &account.id).await {
         Ok(factors) if !factors.any() => {
             start_session(&state, lang, jar, &account.id, Authentication::PASSWORD, "/account").await
         }
         Ok(_) => second_factor::ask(&state, jar, &account.id, second_factor::Resume::Account, lang).await,
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -319,7 +315,7 @@ pub(super) async fn start_session(
             (jar.add(cookies::build(cookies::SESSION, cookie, provider.config.is_https())), redirect(to))
                 .into_response()
         }
-        Err(e) => internal(state, lang, e),
+        Err(e) => failed(state, lang, e),
     }
 }
 
@@ -371,7 +367,7 @@ pub async fn change_password(State(state): State<AppState>, form: AccountForm) -
             let f = crate::http::i18n_federation::texts(lang);
             home(&state, lang, jar, &account, refused(f.address_taken, "new_password")).await
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -426,7 +422,7 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap, jar: Cook
             );
             response
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -442,7 +438,7 @@ pub async fn delete(State(state): State<AppState>, form: AccountForm) -> Respons
             let feedback = Feedback { error: Some(a.wrong_password), field: "delete_password", ..Feedback::default() };
             return home(&state, lang, jar, &account, feedback).await;
         }
-        Err(e) => return internal(&state, lang, e),
+        Err(e) => return failed(&state, lang, e),
     }
     // Every service is told (consent withdrawn, grants revoked, sessions ended), then the
     // account goes.
@@ -464,7 +460,7 @@ pub async fn totp_start(State(state): State<AppState>, form: AccountForm) -> Res
         Ok(enrolment) => {
             home(&state, lang, jar, &account, Feedback { enrolment: Some(enrolment), ..Feedback::default() }).await
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -481,7 +477,7 @@ pub async fn totp_confirm(State(state): State<AppState>, form: AccountForm) -> R
             // Start again with a fresh key: the resident re-adds it in the app.
             let enrolment = match mfa::start_enrolment(&state.provider, &account.id, &account.email).await {
                 Ok(enrolment) => enrolment,
-                Err(e) => return internal(&state, lang, e),
+                Err(e) => return failed(&state, lang, e),
             };
             let feedback = Feedback {
                 error: Some(a.second_factor_failed),
@@ -491,7 +487,7 @@ pub async fn totp_confirm(State(state): State<AppState>, form: AccountForm) -> R
             };
             home(&state, lang, jar, &account, feedback).await
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -507,7 +503,7 @@ pub async fn totp_disable(State(state): State<AppState>, form: AccountForm) -> R
             let feedback = Feedback { error: Some(a.wrong_password), field: "totp_password", ..Feedback::default() };
             home(&state, lang, jar, &account, feedback).await
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -532,7 +528,7 @@ pub async fn update_profile(State(state): State<AppState>, form: AccountForm) ->
                     .await
             }
             Ok(None) => redirect("/account"),
-            Err(e) => internal(&state, lang, e),
+            Err(e) => failed(&state, lang, e),
         },
         Err(AccountError::Profile(account::ProfileError::Phone)) => {
             let feedback = Feedback { error: Some(a.invalid_phone), field: "phone_number", ..Feedback::default() };
@@ -541,7 +537,7 @@ pub async fn update_profile(State(state): State<AppState>, form: AccountForm) ->
         Err(AccountError::Profile(account::ProfileError::TooLong)) => {
             home(&state, lang, jar, &account, Feedback { error: Some(a.too_long), ..Feedback::default() }).await
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -561,7 +557,7 @@ pub async fn change_email(State(state): State<AppState>, form: AccountForm) -> R
             tracing::error!(error = %e, "address change mail not sent");
             home(&state, lang, jar, &account, Feedback { error: Some(a.mail_failed), ..Feedback::default() }).await
         }
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }
 
@@ -573,7 +569,7 @@ pub async fn end_session(State(state): State<AppState>, form: AccountForm) -> Re
     let lifetimes = &provider.config.lifetimes;
     let sessions = match session::of_user(&provider.ephemeral, &account.id, provider.now(), lifetimes).await {
         Ok(all) => all,
-        Err(e) => return internal(&state, lang, e),
+        Err(e) => return failed(&state, lang, e),
     };
     if let Some(target) = sessions.iter().find(|s| s.sid == sid)
         && let Err(e) = crate::oauth::logout::end(provider, target).await
@@ -592,11 +588,11 @@ pub async fn unlink_franceconnect(State(state): State<AppState>, form: AccountFo
         Err(crate::federation::accounts::LinkError::NoOtherWayIn) => {
             Feedback { error: Some(f.unlink_needs_other_way), ..Feedback::default() }
         }
-        Err(e) => return internal(&state, lang, e),
+        Err(e) => return failed(&state, lang, e),
     };
     match account::of_session(&state.provider, &account.id).await {
         Ok(Some(updated)) => home(&state, lang, jar, &updated, feedback).await,
         Ok(None) => redirect("/account"),
-        Err(e) => internal(&state, lang, e),
+        Err(e) => failed(&state, lang, e),
     }
 }

@@ -6,6 +6,7 @@ pub mod account_home;
 pub mod account_passkeys;
 pub mod consent;
 pub mod developers;
+mod failure;
 pub mod franceconnect;
 pub mod franceconnect_reconcile;
 pub mod login;

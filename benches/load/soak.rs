@@ -1,0 +1,177 @@
+//! The soak: the mixed workload at a steady rate for a long time (30 minutes for
+//! docs/security.md), residents logging out and in again among the rest. One line a minute —
+//! operations, errors, latency percentiles of that minute, the server's resident memory — then
+//! the totals and whether memory stayed flat (no leak).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Op, Provider, client_credentials, hop, introspect, percentile, refresh, resident, snippet, userinfo};
+
+/// One worker's round: the mixed workload's operations, then a logout and a new login.
+const ROUND: [Op; 20] = [
+    Op::Hop,
+    Op::Userinfo,
+    Op::Introspect,
+    Op::Hop,
+    Op::Refresh,
+    Op::Userinfo,
+    Op::TokenCc,
+    Op::Hop,
+    Op::Introspect,
+    Op::Userinfo,
+    Op::Hop,
+    Op::Refresh,
+    Op::TokenCc,
+    Op::Hop,
+    Op::Userinfo,
+    Op::Introspect,
+    Op::Refresh,
+    Op::Hop,
+    Op::TokenCc,
+    Op::Logout,
+];
+
+#[derive(Default)]
+struct Minute {
+    latencies_ms: Vec<f64>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+/// The server's resident memory (kB), from `/proc`.
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `concurrency` residents doing `rate` operations a second in all for `seconds`,
+/// watching the memory of process `pid`; prints a line a minute and returns the verdict,
+/// "soak ok: …" or "soak FAILED: …".
+pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
+    let s = &provider.settings;
+    let minutes = (s.seconds / 60.0).ceil().max(1.0) as usize;
+    let stats: Arc<Mutex<Vec<Minute>>> = Arc::new(Mutex::new((0..minutes).map(|_| Minute::default()).collect()));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(s.seconds);
+    // Each worker takes every `concurrency`-th slot of a clock ticking `rate` times a second.
+    let interval = Duration::from_secs_f64(s.concurrency as f64 / rate);
+    let workers: Vec<_> = (0..s.concurrency)
+        .map(|worker| {
+            let stats = stats.clone();
+            tokio::spawn(async move {
+                let record = |started: Instant, outcome: Result<(), String>| {
+                    let minute = (started.duration_since(start).as_secs() / 60) as usize;
+                    let mut stats = stats.lock().expect("stats");
+                    let Some(m) = stats.get_mut(minute) else { return };
+                    match outcome {
+                        Ok(()) => m.latencies_ms.push(started.elapsed().as_secs_f64() * 1000.0),
+                        Err(e) => {
+                            m.errors += 1;
+                            m.first_error.get_or_insert(e);
+                        }
+                    }
+                };
+                let mut due = start + interval.mul_f64(worker as f64 / s.concurrency as f64);
+                let (mut http, mut tokens) = loop {
+                    match resident(provider).await {
+                        Ok(found) => break found,
+                        Err(e) => record(Instant::now(), Err(format!("setup: {e}"))),
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if Instant::now() >= deadline {
+                        return;
+                    }
+                };
+                let mut step = worker * 7;
+                while due < deadline {
+                    tokio::time::sleep_until(due.into()).await;
+                    due += interval;
+                    let op = ROUND[step % ROUND.len()];
+                    step += 1;
+                    let started = Instant::now();
+                    let outcome = match op {
+                        Op::Hop => hop(&http, provider).await.map(|hopped| {
+                            tokens.access = hopped.access;
+                            tokens.owner = hopped.owner;
+                        }),
+                        Op::Userinfo => userinfo(&http, provider, &tokens.access).await,
+                        Op::Introspect => introspect(&http, provider, &tokens).await,
+                        Op::Refresh => refresh(&http, provider, &mut tokens).await,
+                        Op::TokenCc => client_credentials(&http, provider).await,
+                        Op::Logout | Op::Login => {
+                            let out = super::logout(&http, provider, &tokens).await;
+                            // A new browser, a new password login (the consent stays).
+                            match (out, resident(provider).await) {
+                                (Ok(()), Ok((fresh, fresh_tokens))) => {
+                                    (http, tokens) = (fresh, fresh_tokens);
+                                    Ok(())
+                                }
+                                (Err(e), _) | (_, Err(e)) => Err(e),
+                            }
+                        }
+                    };
+                    record(started, outcome.map_err(|e| format!("{op:?}: {e}")));
+                }
+            })
+        })
+        .collect();
+
+    let mut memory = Vec::new();
+    println!(
+        "soak: {rate:.0} operations/s by {} residents for {:.0} s; per minute: ops  errors  p50  p99  p99.9 ms  server RSS MB",
+        s.concurrency, s.seconds
+    );
+    for minute in 0..minutes {
+        let end = start + Duration::from_secs(60 * (minute as u64 + 1));
+        tokio::time::sleep_until(end.min(deadline).into()).await;
+        let rss = rss_kb(pid);
+        memory.push(rss);
+        // Operations still in flight at the minute's end land in it a little later: read it
+        // at the next minute's end (or after the workers, for the last).
+        if minute > 0 {
+            println!("{}", minute_line(&stats, minute - 1, memory[minute - 1]));
+        }
+    }
+    for worker in workers {
+        let _ = worker.await;
+    }
+    println!("{}", minute_line(&stats, minutes - 1, memory[minutes - 1]));
+
+    let stats = stats.lock().expect("stats");
+    let operations: usize = stats.iter().map(|m| m.latencies_ms.len()).sum();
+    let errors: u64 = stats.iter().map(|m| m.errors).sum();
+    let first_error = stats.iter().find_map(|m| m.first_error.clone());
+    // Flat: after two minutes of warm-up, the last third's peak within 10 % (and 8 MB) of the
+    // first third's.
+    let settled: Vec<u64> = memory.iter().skip(2).flatten().copied().collect();
+    let third = (settled.len() / 3).max(1);
+    let early = settled.iter().take(third).max().copied().unwrap_or(0);
+    let late = settled.iter().rev().take(third).max().copied().unwrap_or(0);
+    let flat = late as f64 <= early as f64 * 1.10 + 8.0 * 1024.0;
+    let verdict = if errors == 0 && flat { "soak ok" } else { "soak FAILED" };
+    format!(
+        "{verdict}: {operations} operations, {errors} errors{}; RSS {:.1} MB early, {:.1} MB late: {}",
+        first_error.map(|e| format!(" (first: {})", snippet(&e))).unwrap_or_default(),
+        early as f64 / 1024.0,
+        late as f64 / 1024.0,
+        if flat { "flat" } else { "growing" }
+    )
+}
+
+fn minute_line(stats: &Mutex<Vec<Minute>>, minute: usize, rss: Option<u64>) -> String {
+    let mut stats = stats.lock().expect("stats");
+    let m = &mut stats[minute];
+    m.latencies_ms.sort_by(f64::total_cmp);
+    let l = &m.latencies_ms;
+    format!(
+        "minute {:>3}  {:>8}  {:>6}  {:>7.2}  {:>7.2}  {:>7.2}  {:>7.1}",
+        minute + 1,
+        l.len(),
+        m.errors,
+        percentile(l, 0.50),
+        percentile(l, 0.99),
+        percentile(l, 0.999),
+        rss.map_or(f64::NAN, |kb| kb as f64 / 1024.0)
+    )
+}
