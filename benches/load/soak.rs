@@ -6,31 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{Op, Provider, client_credentials, hop, introspect, percentile, refresh, resident, snippet, userinfo};
-
-/// One worker's round: the mixed workload's operations, then a logout and a new login.
-const ROUND: [Op; 20] = [
-    Op::Hop,
-    Op::Userinfo,
-    Op::Introspect,
-    Op::Hop,
-    Op::Refresh,
-    Op::Userinfo,
-    Op::TokenCc,
-    Op::Hop,
-    Op::Introspect,
-    Op::Userinfo,
-    Op::Hop,
-    Op::Refresh,
-    Op::TokenCc,
-    Op::Hop,
-    Op::Userinfo,
-    Op::Introspect,
-    Op::Refresh,
-    Op::Hop,
-    Op::TokenCc,
-    Op::Logout,
-];
+use super::{MIX, Op, Provider, client_credentials, hop, introspect, percentile, refresh, resident, snippet, userinfo};
 
 #[derive(Default)]
 struct Minute {
@@ -87,7 +63,12 @@ pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
                 while due < deadline {
                     tokio::time::sleep_until(due.into()).await;
                     due += interval;
-                    let op = ROUND[step % ROUND.len()];
+                    // The mixed workload's operations, its password login made a logout and
+                    // a new login: every session ends, not only piles up.
+                    let op = match MIX[step % MIX.len()] {
+                        Op::Login => Op::Logout,
+                        op => op,
+                    };
                     step += 1;
                     let started = Instant::now();
                     let outcome = match op {
