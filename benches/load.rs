@@ -378,6 +378,21 @@ async fn logout(http: &Client, provider: &Provider, tokens: &Tokens) -> Result<(
     }
 }
 
+/// One of the mix's operations a signed-in resident does without a new login or a logout.
+async fn signed_in_op(op: Op, http: &Client, provider: &Provider, tokens: &mut Tokens) -> Result<(), String> {
+    match op {
+        Op::Hop => hop(http, provider).await.map(|hopped| {
+            tokens.access = hopped.access;
+            tokens.owner = hopped.owner;
+        }),
+        Op::Userinfo => userinfo(http, provider, &tokens.access).await,
+        Op::Introspect => introspect(http, provider, tokens).await,
+        Op::Refresh => refresh(http, provider, tokens).await,
+        Op::TokenCc => client_credentials(http, provider).await,
+        Op::Login | Op::Logout => Err(format!("{op:?} is not a signed-in operation")),
+    }
+}
+
 /// A signed-in resident who has also consented at the hop client once.
 async fn resident(provider: &Provider) -> Result<(Client, Tokens), String> {
     let http = browser();
@@ -661,16 +676,9 @@ async fn scenario_mixed(provider: &'static Provider) -> String {
             step += 1;
             let started = Instant::now();
             let outcome = match op {
-                Op::Hop => hop(&http, provider).await.map(|hopped| {
-                    tokens.access = hopped.access;
-                    tokens.owner = hopped.owner;
-                }),
-                Op::Userinfo => userinfo(&http, provider, &tokens.access).await,
-                Op::Introspect => introspect(&http, provider, &tokens).await,
-                Op::Refresh => refresh(&http, provider, &mut tokens).await,
-                Op::TokenCc => client_credentials(&http, provider).await,
                 Op::Login => login(&browser(), provider).await.map(drop),
                 Op::Logout => logout(&http, provider, &tokens).await,
+                op => signed_in_op(op, &http, provider, &mut tokens).await,
             };
             tally.record_before(deadline, started, outcome.map_err(|e| format!("{op:?}: {e}")));
         }

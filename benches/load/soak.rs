@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{MIX, Op, Provider, client_credentials, hop, introspect, percentile, refresh, resident, snippet, userinfo};
+use super::{MIX, Op, Provider, percentile, resident, snippet};
 
 #[derive(Default)]
 struct Minute {
@@ -72,14 +72,6 @@ pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
                     step += 1;
                     let started = Instant::now();
                     let outcome = match op {
-                        Op::Hop => hop(&http, provider).await.map(|hopped| {
-                            tokens.access = hopped.access;
-                            tokens.owner = hopped.owner;
-                        }),
-                        Op::Userinfo => userinfo(&http, provider, &tokens.access).await,
-                        Op::Introspect => introspect(&http, provider, &tokens).await,
-                        Op::Refresh => refresh(&http, provider, &mut tokens).await,
-                        Op::TokenCc => client_credentials(&http, provider).await,
                         Op::Logout | Op::Login => {
                             let out = super::logout(&http, provider, &tokens).await;
                             // A new browser, a new password login (the consent stays).
@@ -91,6 +83,7 @@ pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
                                 (Err(e), _) | (_, Err(e)) => Err(e),
                             }
                         }
+                        op => super::signed_in_op(op, &http, provider, &mut tokens).await,
                     };
                     record(started, outcome.map_err(|e| format!("{op:?}: {e}")));
                 }
