@@ -170,13 +170,26 @@ fn snippet(text: &str) -> String {
     text.chars().take(160).collect::<String>().replace('\n', " ")
 }
 
+/// How an authorization request is driven.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    /// The resident fills in what the pages ask (login, consent).
+    Interactive,
+    /// Only redirects are followed: the browser is signed in and has consented already.
+    SignedIn,
+    /// `prompt=none`: the provider answers at once, by redirect, without showing a page (OIDC
+    /// Core §3.1.2.1) — nor starting an interaction that nobody would finish.
+    Silently,
+}
+
 /// Authorization request with PKCE, followed until the redirect back to the client. Pages on
-/// the way (login, consent) are filled in only when `interactive`: an SSO hop must not see any.
+/// the way (login, consent) are filled in only when [`Asking::Interactive`]: an SSO hop must
+/// not see any.
 async fn authorize(
     http: &Client,
     provider: &Provider,
     client: &Credentials,
-    interactive: bool,
+    asking: Asking,
 ) -> Result<(String, String), String> {
     let s = &provider.settings;
     let verifier = random_token();
@@ -192,6 +205,9 @@ async fn authorize(
         .append_pair("nonce", &random_token())
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
+    if asking == Asking::Silently {
+        url.query_pairs_mut().append_pair("prompt", "none");
+    }
     let mut response = http.get(url.clone()).send().await.map_err(|e| e.to_string())?;
     for _ in 0..16 {
         let status = response.status();
@@ -211,7 +227,7 @@ async fn authorize(
             }
             url = next;
             response = http.get(url.clone()).send().await.map_err(|e| e.to_string())?;
-        } else if status == StatusCode::OK && interactive {
+        } else if status == StatusCode::OK && asking == Asking::Interactive {
             let page = body_of(response).await;
             let form = pick_form(parse_forms(&page), s).ok_or_else(|| format!("no form on {url}"))?;
             let action = url.join(&form.action).map_err(|e| e.to_string())?;
@@ -321,14 +337,14 @@ async fn introspect(http: &Client, provider: &Provider, tokens: &Tokens) -> Resu
 /// A resident's first visit: password login (and consent) at the flow client, code, tokens.
 async fn login(http: &Client, provider: &Provider) -> Result<Tokens, String> {
     let flow = &provider.settings.flow;
-    let (code, verifier) = authorize(http, provider, flow, true).await?;
+    let (code, verifier) = authorize(http, provider, flow, Asking::Interactive).await?;
     redeem(http, provider, flow, &code, &verifier).await
 }
 
 /// A signed-in resident opening the hop client: no page, straight back with a code.
 async fn hop(http: &Client, provider: &Provider) -> Result<Tokens, String> {
     let client = &provider.settings.hop;
-    let (code, verifier) = authorize(http, provider, client, false).await?;
+    let (code, verifier) = authorize(http, provider, client, Asking::SignedIn).await?;
     let tokens = redeem(http, provider, client, &code, &verifier).await?;
     userinfo(http, provider, &tokens.access).await?;
     Ok(tokens)
@@ -371,10 +387,13 @@ async fn logout(http: &Client, provider: &Provider, tokens: &Tokens) -> Result<(
             return Err(format!("logout {status} at {url}: {}", snippet(&body_of(response).await)));
         }
     }
-    // Over: the next authorization request must ask for the password again.
-    match authorize(http, provider, &provider.settings.flow, false).await {
+    // Over: a silent authorization request must now be told that nobody is signed in. (A
+    // request that showed the login page would prove the same, but leave behind an interaction
+    // that lives its full 30 minutes: a soak's memory would grow for as long as it runs.)
+    match authorize(http, provider, &provider.settings.flow, Asking::Silently).await {
         Ok(_) => Err("the session outlived its logout".into()),
-        Err(_) => Ok(()),
+        Err(e) if e == "authorization error login_required" => Ok(()),
+        Err(e) => Err(format!("after the logout, a silent authorization request: {e}")),
     }
 }
 
@@ -397,7 +416,7 @@ async fn signed_in_op(op: Op, http: &Client, provider: &Provider, tokens: &mut T
 async fn resident(provider: &Provider) -> Result<(Client, Tokens), String> {
     let http = browser();
     let tokens = login(&http, provider).await?;
-    authorize(&http, provider, &provider.settings.hop, true).await?;
+    authorize(&http, provider, &provider.settings.hop, Asking::Interactive).await?;
     Ok((http, tokens))
 }
 

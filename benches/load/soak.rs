@@ -116,21 +116,46 @@ pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
     let operations: usize = stats.iter().map(|m| m.latencies_ms.len()).sum();
     let errors: u64 = stats.iter().map(|m| m.errors).sum();
     let first_error = stats.iter().find_map(|m| m.first_error.clone());
-    // Flat: after two minutes of warm-up, the last third's peak within 10 % (and 8 MB) of the
-    // first third's.
-    let settled: Vec<u64> = memory.iter().skip(2).flatten().copied().collect();
-    let third = (settled.len() / 3).max(1);
-    let early = settled.iter().take(third).max().copied().unwrap_or(0);
-    let late = settled.iter().rev().take(third).max().copied().unwrap_or(0);
-    let flat = late as f64 <= early as f64 * 1.10 + 8.0 * 1024.0;
+    // Flat: a least-squares line through the server's RSS over the run's second half (past
+    // every short-lived entry's lifetime, the longest being five minutes, and the caches'
+    // filling) rises less than 0.1 MB a minute: 3 MB over half an hour. A peak-to-peak rule
+    // called a steady 1 MB a minute "flat" over twelve minutes; a slope does not.
+    let settled: Vec<(f64, f64)> = memory
+        .iter()
+        .enumerate()
+        .skip(minutes / 2)
+        .filter_map(|(minute, kb)| kb.map(|kb| (minute as f64, kb as f64 / 1024.0)))
+        .collect();
+    let slope = slope_per_minute(&settled);
+    let flat = settled.len() >= 3 && slope.is_some_and(|s| s < MAX_SLOPE_MB_PER_MINUTE);
+    let first = memory.iter().flatten().next().copied().unwrap_or(0) as f64 / 1024.0;
+    let peak = memory.iter().flatten().max().copied().unwrap_or(0) as f64 / 1024.0;
     let verdict = if errors == 0 && flat { "soak ok" } else { "soak FAILED" };
     format!(
-        "{verdict}: {operations} operations, {errors} errors{}; RSS {:.1} MB early, {:.1} MB late: {}",
+        "{verdict}: {operations} operations, {errors} errors{}; RSS {first:.1} MB after the first minute, \
+         {peak:.1} MB at most, {} MB/min over the second half: {}",
         first_error.map(|e| format!(" (first: {})", snippet(&e))).unwrap_or_default(),
-        early as f64 / 1024.0,
-        late as f64 / 1024.0,
-        if flat { "flat" } else { "growing" }
+        slope.map_or("?".to_owned(), |s| format!("{s:+.3}")),
+        if flat {
+            "flat"
+        } else if settled.len() < 3 {
+            "too short to tell (6 minutes at least)"
+        } else {
+            "growing"
+        }
     )
+}
+
+/// The most memory may grow over the second half and still count as flat.
+const MAX_SLOPE_MB_PER_MINUTE: f64 = 0.1;
+
+/// The slope of the least-squares line through `points` (x in minutes, y in MB).
+fn slope_per_minute(points: &[(f64, f64)]) -> Option<f64> {
+    let n = points.len() as f64;
+    let (mean_x, mean_y) = points.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    let (covariance, variance) =
+        points.iter().fold((0.0, 0.0), |(c, v), p| (c + (p.0 - mean_x) * (p.1 - mean_y), v + (p.0 - mean_x).powi(2)));
+    (variance > 0.0).then(|| covariance / variance)
 }
 
 fn minute_line(stats: &Mutex<Vec<Minute>>, minute: usize, rss: Option<u64>) -> String {

@@ -28,6 +28,10 @@ pub struct Session {
     /// The clients that received tokens in this session: the ones to notify at logout.
     #[serde(default)]
     pub clients: Vec<String>,
+    /// The `sid`s those clients were given, each a key leading back here: deleted with the
+    /// session, so a logout leaves nothing behind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_sids: Vec<String>,
     /// For a login through FranceConnect, its platform and ID token: the `id_token_hint` that
     /// ends the FC session at logout. Kept here only, never stored for long.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,8 +52,12 @@ fn client_sid_key(client_sid: &str) -> String {
 }
 
 fn ttl(session: &Session, now: i64, lifetimes: &Lifetimes) -> i64 {
-    let absolute_left = session.created_at + lifetimes.session_absolute - now;
-    lifetimes.session_idle.min(absolute_left).max(1)
+    lifetimes.session_idle.min(absolute_left(session, now, lifetimes))
+}
+
+/// The longest the session may still live, however active it stays.
+fn absolute_left(session: &Session, now: i64, lifetimes: &Lifetimes) -> i64 {
+    (session.created_at + lifetimes.session_absolute - now).max(1)
 }
 
 /// Starts a session after a successful authentication; returns the cookie value.
@@ -73,10 +81,15 @@ pub async fn start(
         created_at: now,
         last_seen: now,
         clients: Vec::new(),
+        client_sids: Vec::new(),
         upstream: upstream.cloned(),
     };
     save(store, &session, now, lifetimes).await?;
     store.add_member(&user_sessions_key(user_id), &session.handle, lifetimes.session_absolute).await?;
+    // Each login renews the set of the resident's sessions: without this, the handles of
+    // sessions that ended by timing out would pile up in it for as long as the resident keeps
+    // logging in. Reading them all costs a few look-ups beside an argon2 hash.
+    of_user(store, user_id, now, lifetimes).await?;
     Ok((cookie_value, session))
 }
 
@@ -144,12 +157,20 @@ pub async fn record_client(
     now: i64,
     lifetimes: &Lifetimes,
 ) -> Result<(), EphemeralError> {
-    let ttl = ttl(session, now, lifetimes).max(lifetimes.session_absolute);
+    // The mapping lives as long as the session can, its idle window renewed or not.
+    let ttl = absolute_left(session, now, lifetimes);
     store.put(&client_sid_key(client_sid), session.handle.clone(), ttl).await?;
     // Re-read: another tab may have added a client meanwhile.
     let mut current = by_handle(store, &session.handle, now, lifetimes).await?.unwrap_or_else(|| session.clone());
-    if !current.clients.iter().any(|c| c == client_id) {
+    let new_client = !current.clients.iter().any(|c| c == client_id);
+    let new_sid = !current.client_sids.iter().any(|s| s == client_sid);
+    if new_client {
         current.clients.push(client_id.to_owned());
+    }
+    if new_sid {
+        current.client_sids.push(client_sid.to_owned());
+    }
+    if new_client || new_sid {
         save(store, &current, now, lifetimes).await?;
     }
     Ok(())
@@ -196,9 +217,20 @@ pub async fn handle_of_client_sid(store: &ShortLived, client_sid: &str) -> Resul
     store.get(&client_sid_key(client_sid)).await
 }
 
-/// Ends the session (its `client_sid` mappings expire on their own and lead nowhere).
-pub async fn end(store: &ShortLived, handle: &str) -> Result<(), EphemeralError> {
-    store.delete(&key(handle)).await
+/// Ends the session, and forgets every key that led to it: its clients' `sid`s and its place
+/// among the resident's sessions.
+pub async fn end(store: &ShortLived, session: &Session) -> Result<(), EphemeralError> {
+    // The stored copy may name a client that a later hop, in another tab, added.
+    let stored = store.get(&key(&session.handle)).await?.and_then(|json| serde_json::from_str::<Session>(&json).ok());
+    let mut client_sids = session.client_sids.clone();
+    client_sids.extend(stored.into_iter().flat_map(|s| s.client_sids));
+    client_sids.sort_unstable();
+    client_sids.dedup();
+    store.delete(&key(&session.handle)).await?;
+    for client_sid in &client_sids {
+        store.delete(&client_sid_key(client_sid)).await?;
+    }
+    store.remove_member(&user_sessions_key(&session.user_id), &session.handle).await
 }
 
 #[cfg(test)]
@@ -223,5 +255,56 @@ mod tests {
         let (cookie, _) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
         clock.advance(600);
         assert!(resume(&store, &cookie, clock.now(), &lifetimes).await.unwrap().is_none(), "idle reached");
+    }
+
+    fn short_lifetimes() -> Lifetimes {
+        Lifetimes { session_idle: 600, session_absolute: 1000, ..Lifetimes::default() }
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_forgets_every_key_that_led_to_it() {
+        let clock = Arc::new(ShiftedClock::default());
+        let store = ShortLived::in_memory(clock.clone());
+        let lifetimes = short_lifetimes();
+        let (_, session) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
+        record_client(&store, &session, "commune-a", "sid-a", clock.now(), &lifetimes).await.unwrap();
+        // Another tab adds a client: the caller's copy of the session does not know it.
+        record_client(&store, &session, "commune-b", "sid-b", clock.now(), &lifetimes).await.unwrap();
+        assert_eq!(handle_of_client_sid(&store, "sid-b").await.unwrap().as_deref(), Some(session.handle.as_str()));
+
+        end(&store, &session).await.unwrap();
+        assert_eq!(handle_of_client_sid(&store, "sid-a").await.unwrap(), None);
+        assert_eq!(handle_of_client_sid(&store, "sid-b").await.unwrap(), None);
+        assert!(store.members(&user_sessions_key("u")).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_login_drops_the_sessions_that_timed_out_from_the_residents_list() {
+        let clock = Arc::new(ShiftedClock::default());
+        let store = ShortLived::in_memory(clock.clone());
+        let lifetimes = short_lifetimes();
+        start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
+        clock.advance(lifetimes.session_idle);
+        let (_, second) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
+        assert_eq!(store.members(&user_sessions_key("u")).await.unwrap(), [second.handle]);
+    }
+
+    #[tokio::test]
+    async fn a_clients_sid_leads_to_its_session_for_as_long_as_the_session_may_live() {
+        let clock = Arc::new(ShiftedClock::default());
+        let store = ShortLived::in_memory(clock.clone());
+        let lifetimes = short_lifetimes();
+        let (cookie, session) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
+        clock.advance(400);
+        record_client(&store, &session, "commune-a", "sid-a", clock.now(), &lifetimes).await.unwrap();
+        // Kept alive past the idle window that was left when the client joined.
+        for _ in 0..4 {
+            clock.advance(120);
+            assert!(resume(&store, &cookie, clock.now(), &lifetimes).await.unwrap().is_some());
+            assert!(handle_of_client_sid(&store, "sid-a").await.unwrap().is_some());
+        }
+        // Not a second beyond the absolute lifetime.
+        clock.advance(lifetimes.session_absolute - 400 - 4 * 120);
+        assert_eq!(handle_of_client_sid(&store, "sid-a").await.unwrap(), None);
     }
 }

@@ -122,7 +122,7 @@ pub async fn session_to_end(
 /// Ends `session`: deletes it, sends the back-channel logout tokens (waiting a short while for
 /// them, then letting them finish in the background) and returns the front-channel iframe URLs.
 pub async fn end(provider: &Provider, session: &Session) -> Result<Vec<String>, PageError> {
-    session::end(&provider.ephemeral, &session.handle).await?;
+    session::end(&provider.ephemeral, session).await?;
     let mut deliveries = Vec::new();
     let mut frames = Vec::new();
     for client_id in &session.clients {

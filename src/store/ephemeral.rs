@@ -170,52 +170,73 @@ struct Entry {
     expires_at: UnixTime,
 }
 
-/// The in-process store: a map behind a mutex, expired lazily and swept as it grows.
+/// The in-process store: a map behind a mutex, expired lazily on reads and swept by writes.
 #[derive(Debug)]
 pub struct MemoryStore {
     clock: SharedClock,
-    entries: Mutex<HashMap<String, Entry>>,
+    inner: Mutex<Entries>,
 }
 
-/// Beyond this many entries, an insert first drops every expired one.
-const SWEEP_THRESHOLD: usize = 10_000;
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    /// When a write next drops every expired entry.
+    next_sweep: UnixTime,
+}
+
+/// How long an expired entry may stay in memory, at most, while writes go on (seconds). One
+/// sweep visits every entry: each ten seconds, that costs far less than any request, where
+/// sweeping only once the map is large lets expired entries fill it and then makes every
+/// write pay for a whole sweep while the live ones keep it large.
+const SWEEP_INTERVAL: i64 = 10;
+
+impl Entries {
+    fn sweep_if_due(&mut self, now: UnixTime) {
+        if now >= self.next_sweep {
+            self.map.retain(|_, e| e.expires_at > now);
+            self.next_sweep = now + SWEEP_INTERVAL;
+        }
+    }
+}
 
 impl MemoryStore {
     pub fn new(clock: SharedClock) -> Self {
-        Self { clock, entries: Mutex::new(HashMap::new()) }
+        Self { clock, inner: Mutex::new(Entries::default()) }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    /// The entries, expired ones swept first when a sweep is due.
+    fn lock_for_write(&self, now: UnixTime) -> std::sync::MutexGuard<'_, Entries> {
+        let mut entries = self.lock();
+        entries.sweep_if_due(now);
+        entries
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A poisoned lock only means another thread panicked mid-update of a plain map entry;
         // the map itself is still consistent.
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn put(&self, key: &str, slot: Slot, ttl_seconds: i64) {
         let now = self.clock.now();
-        let mut map = self.lock();
-        if map.len() >= SWEEP_THRESHOLD {
-            map.retain(|_, e| e.expires_at > now);
-        }
-        map.insert(key.to_owned(), Entry { slot, expires_at: now + ttl_seconds });
+        self.lock_for_write(now).map.insert(key.to_owned(), Entry { slot, expires_at: now + ttl_seconds });
     }
 
     fn get_live(&self, key: &str) -> Option<String> {
         let now = self.clock.now();
-        let map = self.lock();
-        match map.get(key) {
+        match self.lock().map.get(key) {
             Some(Entry { slot: Slot::Live(v), expires_at }) if *expires_at > now => Some(v.clone()),
             _ => None,
         }
     }
 
     fn delete(&self, key: &str) {
-        self.lock().remove(key);
+        self.lock().map.remove(key);
     }
 
     fn take(&self, key: &str, tombstone_ttl: i64) -> Taken {
         let now = self.clock.now();
-        let mut map = self.lock();
+        let map = &mut self.lock().map;
         let Some(entry) = map.get_mut(key) else { return Taken::Missing };
         if entry.expires_at <= now {
             map.remove(key);
@@ -235,7 +256,7 @@ impl MemoryStore {
 
     fn add_member(&self, key: &str, member: &str, ttl_seconds: i64) {
         let now = self.clock.now();
-        let mut map = self.lock();
+        let map = &mut self.lock_for_write(now).map;
         let expires_at = now + ttl_seconds;
         match map.get_mut(key) {
             Some(Entry { slot: Slot::Set(set), expires_at: e }) if *e > now => {
@@ -251,21 +272,21 @@ impl MemoryStore {
 
     fn members(&self, key: &str) -> Vec<String> {
         let now = self.clock.now();
-        match self.lock().get(key) {
+        match self.lock().map.get(key) {
             Some(Entry { slot: Slot::Set(set), expires_at }) if *expires_at > now => set.iter().cloned().collect(),
             _ => Vec::new(),
         }
     }
 
     fn remove_member(&self, key: &str, member: &str) {
-        if let Some(Entry { slot: Slot::Set(set), .. }) = self.lock().get_mut(key) {
+        if let Some(Entry { slot: Slot::Set(set), .. }) = self.lock().map.get_mut(key) {
             set.remove(member);
         }
     }
 
     fn incr(&self, key: &str, ttl_seconds: i64) -> i64 {
         let now = self.clock.now();
-        let mut map = self.lock();
+        let map = &mut self.lock_for_write(now).map;
         let entry = map
             .entry(key.to_owned())
             .or_insert(Entry { slot: Slot::Live("0".to_owned()), expires_at: now + ttl_seconds });
@@ -324,6 +345,38 @@ mod tests {
         assert_eq!(s.members("s").await.unwrap(), ["b"]);
         clock.advance(10);
         assert!(s.members("s").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn expired_entries_leave_memory_within_the_sweep_interval() {
+        let clock = Arc::new(ShiftedClock::default());
+        let memory = MemoryStore::new(clock.clone());
+        memory.put("first", Slot::Live("v".into()), 1);
+        for i in 0..100 {
+            memory.put(&format!("code:{i}"), Slot::Live("v".into()), 1);
+            memory.incr(&format!("quota:{i}"), 1);
+            memory.add_member(&format!("set:{i}"), "m", 1);
+        }
+        memory.put("long", Slot::Live("v".into()), 3600);
+        assert_eq!(memory.lock().map.len(), 302);
+        clock.advance(SWEEP_INTERVAL);
+        // Far fewer entries than any size that would call for a sweep: time alone calls for it.
+        memory.put("next", Slot::Live("v".into()), 60);
+        let mut left: Vec<String> = memory.lock().map.keys().cloned().collect();
+        left.sort();
+        assert_eq!(left, ["long", "next"]);
+    }
+
+    #[tokio::test]
+    async fn writes_do_not_sweep_again_before_the_interval() {
+        let clock = Arc::new(ShiftedClock::default());
+        let memory = MemoryStore::new(clock.clone());
+        memory.put("a", Slot::Live("v".into()), 60);
+        memory.put("short", Slot::Live("v".into()), 1);
+        clock.advance(2);
+        memory.put("b", Slot::Live("v".into()), 60);
+        assert_eq!(memory.lock().map.len(), 3, "the expired entry waits for the next sweep");
+        assert_eq!(memory.get_live("short"), None, "yet reads never see it");
     }
 
     #[tokio::test]
