@@ -257,15 +257,16 @@ mod tests {
         assert!(resume(&store, &cookie, clock.now(), &lifetimes).await.unwrap().is_none(), "idle reached");
     }
 
-    fn short_lifetimes() -> Lifetimes {
-        Lifetimes { session_idle: 600, session_absolute: 1000, ..Lifetimes::default() }
+    /// A clock, a store on it, and lifetimes of 600 s idle and 1000 s absolute.
+    fn fixture() -> (Arc<ShiftedClock>, ShortLived, Lifetimes) {
+        let clock = Arc::new(ShiftedClock::default());
+        let store = ShortLived::in_memory(clock.clone());
+        (clock, store, Lifetimes { session_idle: 600, session_absolute: 1000, ..Lifetimes::default() })
     }
 
     #[tokio::test]
     async fn ending_a_session_forgets_every_key_that_led_to_it() {
-        let clock = Arc::new(ShiftedClock::default());
-        let store = ShortLived::in_memory(clock.clone());
-        let lifetimes = short_lifetimes();
+        let (clock, store, lifetimes) = fixture();
         let (_, session) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
         record_client(&store, &session, "commune-a", "sid-a", clock.now(), &lifetimes).await.unwrap();
         // Another tab adds a client: the caller's copy of the session does not know it.
@@ -280,9 +281,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_login_drops_the_sessions_that_timed_out_from_the_residents_list() {
-        let clock = Arc::new(ShiftedClock::default());
-        let store = ShortLived::in_memory(clock.clone());
-        let lifetimes = short_lifetimes();
+        let (clock, store, lifetimes) = fixture();
         start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
         clock.advance(lifetimes.session_idle);
         let (_, second) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
@@ -291,9 +290,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_clients_sid_leads_to_its_session_for_as_long_as_the_session_may_live() {
-        let clock = Arc::new(ShiftedClock::default());
-        let store = ShortLived::in_memory(clock.clone());
-        let lifetimes = short_lifetimes();
+        let (clock, store, lifetimes) = fixture();
         let (cookie, session) = start(&store, "u", "glc:basic", &["pwd"], None, clock.now(), &lifetimes).await.unwrap();
         clock.advance(400);
         record_client(&store, &session, "commune-a", "sid-a", clock.now(), &lifetimes).await.unwrap();
