@@ -520,7 +520,8 @@ fn parse_forms(page: &str) -> Vec<Form> {
     while let Some(start) = lower[from..].find("<form").map(|at| at + from) {
         let end = lower[start..].find("</form").map_or(lower.len(), |at| at + start);
         let open_end = lower[start..end].find('>').map_or(end, |at| at + start);
-        let action = attributes(&page[start..open_end]).remove("action").unwrap_or_default();
+        let mut form_attrs = attributes(&page[start..open_end]);
+        let action = form_attrs.remove("action").unwrap_or_default();
         let mut form = Form { action, fields: Vec::new(), has_password: false };
         let mut submit_chosen = false;
         let mut at = open_end;
@@ -549,10 +550,43 @@ fn parse_forms(page: &str) -> Vec<Form> {
                 _ => {}
             }
         }
+        // A submit button may stand outside its form, tied to it by `form="id"` (as
+        // node-oidc-provider's logout page does, its "sign me out" button carrying
+        // `logout=yes`): the first such button is the one the resident clicks.
+        if !submit_chosen
+            && let Some(id) = form_attrs.get("id")
+            && let Some((name, value)) = submitter_tied_to(page, &lower, id)
+            && !name.is_empty()
+        {
+            form.fields.push((name, value));
+        }
         forms.push(form);
         from = end.max(start + 1);
     }
     forms
+}
+
+/// The name and value of the first submit button anywhere on `page` that names the form `id`
+/// in its `form` attribute.
+fn submitter_tied_to(page: &str, lower: &str, id: &str) -> Option<(String, String)> {
+    let mut at = 0;
+    while let Some(tag_start) = lower[at..].find('<').map(|i| i + at) {
+        let tag_end = lower[tag_start..].find('>').map_or(lower.len(), |i| i + tag_start);
+        at = tag_end;
+        let kind = lower[tag_start + 1..tag_end].split_whitespace().next().unwrap_or_default();
+        if kind != "button" && kind != "input" {
+            continue;
+        }
+        let attrs = attributes(&page[tag_start..tag_end]);
+        // A button's type is submit unless it says otherwise; an input's must say so.
+        let default_type = if kind == "button" { "submit" } else { "text" };
+        let submits = attrs.get("type").map_or(default_type, String::as_str).eq_ignore_ascii_case("submit");
+        if submits && attrs.get("form").is_some_and(|f| f == id) {
+            let field = |name: &str| attrs.get(name).cloned().unwrap_or_default();
+            return Some((field("name"), field("value")));
+        }
+    }
+    None
 }
 
 /// The login form gets the account; any other page gets its first form that does not refuse.

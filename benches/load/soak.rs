@@ -116,9 +116,10 @@ pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
     let operations: usize = stats.iter().map(|m| m.latencies_ms.len()).sum();
     let errors: u64 = stats.iter().map(|m| m.errors).sum();
     let first_error = stats.iter().find_map(|m| m.first_error.clone());
-    // Flat: a least-squares line through the server's RSS over the run's second half (past
-    // every short-lived entry's lifetime, the longest being five minutes, and the caches'
-    // filling) rises less than 0.1 MB a minute: 3 MB over half an hour. A peak-to-peak rule
+    // Flat: a least-squares line through the server's RSS over the run's second half (in a
+    // run of ten minutes or more, past every short-lived entry's lifetime, the longest being
+    // five minutes, and the caches' filling) rises less than 0.1 MB a minute: 3 MB over half an
+    // hour. A peak-to-peak rule
     // called a steady 1 MB a minute "flat" over twelve minutes; a slope does not.
     let settled: Vec<(f64, f64)> = memory
         .iter()
@@ -139,7 +140,7 @@ pub async fn run(provider: &'static Provider, rate: f64, pid: u32) -> String {
         if flat {
             "flat"
         } else if settled.len() < 3 {
-            "too short to tell (6 minutes at least)"
+            "too short to tell (5 minutes at least)"
         } else {
             "growing"
         }
